@@ -1,0 +1,66 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, g, request
+
+from . import __version__
+from .config import Settings
+from .http import actions, discovery, problems, triggers, webhooks
+from .http.context import Services
+from .retell.client import RetellClient
+from .store import database
+from .store.keyring import Keyring
+
+log = logging.getLogger("connector.request")
+
+#: Largest body accepted on any route; a webhook with a long transcript stays well
+#: under it, and anything larger is a 413 problem rather than memory spent.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the connector's Flask app; nothing is made at import time."""
+    settings = (settings or Settings.from_env()).resolved()
+    app = Flask(__name__, instance_path=settings.instance_path)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.extensions["connector"] = Services(
+        settings=settings,
+        engine=database.connect(settings.database_url),
+        keyring=Keyring(settings.secret_key),
+        retell=RetellClient(
+            settings.retell_base_url,
+            timeout=settings.upstream_timeout,
+            user_agent=f"retell-connector/{__version__}",
+        ),
+        known_accounts=set(),
+    )
+    problems.register(app)
+    for blueprint in (discovery.bp, actions.bp, triggers.bp, webhooks.bp):
+        app.register_blueprint(blueprint)
+    app.before_request(_start_clock)
+    app.after_request(_canonical_log_line)
+    return app
+
+
+def _start_clock() -> None:
+    g.started = time.monotonic()
+
+
+def _canonical_log_line(response):
+    # One line per request with what an operator needs; never the key, the body or
+    # the query string (which could carry personal data).
+    elapsed = (time.monotonic() - g.get("started", time.monotonic())) * 1000
+    log.info(
+        "%s %s status=%d ms=%.1f",
+        request.method,
+        request.url_rule.rule if request.url_rule else request.path,
+        response.status_code,
+        elapsed,
+    )
+    return response

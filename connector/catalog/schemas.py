@@ -1,0 +1,103 @@
+"""JSON Schema (2020-12) for every declared operation, from its marshmallow schemas.
+
+These documents are what ``GET /v1/catalog`` serves and what ``connector generate``
+writes to ``schemas/``; a test keeps the two identical.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
+from marshmallow import Schema
+
+from ..mapping import jsonschema_attributes
+from ..mapping.hooks import SubscriptionInput
+from . import ACTIONS, OPTION_SOURCES, TRIGGERS
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+NOTICE = "generated - do not edit; run `connector generate`"
+
+
+@cache
+def converter(*, inline: bool = True) -> OpenAPIConverter:
+    """apispec's marshmallow converter, taught our custom fields.
+
+    ``inline`` puts nested schemas in place, as standalone JSON Schema files need;
+    the OpenAPI document registers them as components instead.
+    """
+    plugin = MarshmallowPlugin(
+        schema_name_resolver=(lambda _schema: None) if inline else None
+    )
+    APISpec("catalog", "1", "3.1.0", plugins=[plugin])
+    plugin.converter.add_attribute_function(jsonschema_attributes)
+    return plugin.converter
+
+
+def json_schema(schema: type[Schema], title: str, description: str) -> dict:
+    body = converter().schema2jsonschema(schema())
+    return {
+        "$schema": DIALECT,
+        "$comment": NOTICE,
+        "title": title,
+        "description": description,
+        **body,
+    }
+
+
+@cache
+def documents() -> dict[str, dict]:
+    """Every schema file, by its name under ``schemas/``."""
+    found = {}
+    for action in ACTIONS:
+        found[f"actions/{action.key}.input.json"] = json_schema(
+            action.input, f"{action.label}: input", action.description
+        )
+        found[f"actions/{action.key}.output.json"] = json_schema(
+            action.output, f"{action.label}: output", action.description
+        )
+    for trigger in TRIGGERS:
+        found[f"triggers/{trigger.key}.output.json"] = json_schema(
+            trigger.output, f"{trigger.label}: event", trigger.description
+        )
+    found["triggers/subscription.input.json"] = json_schema(
+        SubscriptionInput, "Subscribe to a trigger", "A REST-hook subscription."
+    )
+    return found
+
+
+@cache
+def catalog_document() -> dict:
+    """The body of ``GET /v1/catalog``."""
+    files = documents()
+    return {
+        "actions": [
+            {
+                "key": action.key,
+                "label": action.label,
+                "description": action.description,
+                "kind": action.kind,
+                "input_schema": files[f"actions/{action.key}.input.json"],
+                "output_schema": files[f"actions/{action.key}.output.json"],
+                "sample": action.sample,
+            }
+            for action in ACTIONS
+        ],
+        "triggers": [
+            {
+                "key": trigger.key,
+                "label": trigger.label,
+                "description": trigger.description,
+                "output_schema": files[f"triggers/{trigger.key}.output.json"],
+                "sample": trigger.sample,
+            }
+            for trigger in TRIGGERS
+        ],
+        "options": [
+            {"key": source.key, "label": source.label,
+             "description": source.description, "url": f"/v1/options/{source.key}"}
+            for source in OPTION_SOURCES
+        ],
+    }

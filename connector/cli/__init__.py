@@ -1,0 +1,139 @@
+"""The ``connector`` command: serve, deliver, generate, simulate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from ..config import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="connector",
+        description="Retell phone calls for Make.com, Zapier and n8n.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser(
+        "serve", help="run the HTTP service under gunicorn and a delivery worker"
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    serve.add_argument(
+        "--no-delivery", action="store_true",
+        help="do not start a delivery worker (run `connector worker` elsewhere)",
+    )
+    serve.set_defaults(run=_serve)
+
+    worker = commands.add_parser("worker", help="deliver queued events to hooks")
+    worker.add_argument("--concurrency", type=int, default=8)
+    worker.set_defaults(run=_worker)
+
+    generate = commands.add_parser(
+        "generate", help="write schemas/ and manifests/ from the catalog"
+    )
+    generate.add_argument("--root", type=Path, default=Path.cwd())
+    generate.add_argument(
+        "--check", action="store_true", help="only report stale files (exit 1)"
+    )
+    generate.set_defaults(run=_generate)
+
+    from .. import simulator
+
+    simulate = commands.add_parser(
+        "simulator", help="run the built-in Retell API simulator"
+    )
+    simulator.add_arguments(simulate)
+    simulate.set_defaults(run=_simulator)
+
+    demo = commands.add_parser(
+        "demo", help="place calls end to end on the embedded defaults"
+    )
+    demo.add_argument("--speed", type=float, default=4.0,
+                      help="how much faster than real time the simulated calls run")
+    demo.add_argument("--timeout", type=float, default=60.0)
+    demo.set_defaults(run=_demo)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("CONNECTOR_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    return args.run(args) or 0
+
+
+def _serve(args) -> int:
+    gunicorn = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn",
+            "--bind", f"{args.host}:{args.port}",
+            "--workers", str(args.workers),
+            "connector.app:create_app()",
+        ]
+    )
+    children = [gunicorn]
+    if not args.no_delivery:
+        children.append(
+            subprocess.Popen([sys.executable, "-m", "connector", "worker"])
+        )
+
+    def stop(signum, _frame):
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    codes = [child.wait() for child in children]
+    return max(codes)
+
+
+def _worker(args) -> int:
+    from ..delivery.worker import DeliveryWorker
+    from ..store import database
+    from ..store.keyring import Keyring
+
+    settings = Settings.from_env().resolved()
+    engine = database.connect(settings.database_url)
+    worker = DeliveryWorker(
+        engine, Keyring(settings.secret_key), concurrency=args.concurrency
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    logging.getLogger(__name__).info("delivery worker started")
+    worker.run(stop)
+    return 0
+
+
+def _generate(args) -> int:
+    from ..manifests import files
+
+    if args.check:
+        stale = files.stale(args.root)
+        for name in stale:
+            print(f"stale: {name}")
+        return 1 if stale else 0
+    for name in files.write(args.root):
+        print(f"wrote {name}")
+    return 0
+
+
+def _simulator(args) -> int:
+    from .. import simulator
+
+    simulator.serve(args.host, args.port, simulator.config_from_args(args))
+    return 0
+
+
+def _demo(args) -> int:
+    from . import demo
+
+    return demo.run(speed=args.speed, timeout=args.timeout)

@@ -1,0 +1,204 @@
+"""The delivery worker: claims outbox rows, signs and posts them, settles the result.
+
+Run it as its own process (``connector worker``) beside gunicorn; several workers may
+share one database, since every row is leased before it is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from sqlalchemy import Engine
+
+from ..store import outbox, subscriptions
+from ..store.database import now_ms
+from ..store.keyring import Keyring
+from . import signing
+
+log = logging.getLogger(__name__)
+
+#: Attempts before a delivery is dead-lettered. With the backoff below the last one
+#: happens roughly a day after the first.
+MAX_ATTEMPTS = 15
+BACKOFF_BASE_S = 2.0
+BACKOFF_CAP_S = 3600.0
+#: Longest Retry-After from a subscriber that we honour as given.
+RETRY_AFTER_CAP_S = 3600
+#: How much of a subscriber's answer we read; the rest is not our business.
+RESPONSE_CAP_BYTES = 4096
+
+
+def backoff_seconds(attempts: int, rng: random.Random = random._inst) -> float:
+    """Delay before the next try, after ``attempts`` failed ones.
+
+    Full jitter (uniform between zero and the exponential bound) spreads retries out,
+    so a subscriber coming back from an outage is not hit by synchronised bursts
+    (field case B22). One second is the floor so a retry is never immediate.
+    """
+    bound = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(attempts - 1, 0))
+    return 1.0 + rng.uniform(0, bound)
+
+
+class DeliveryWorker:
+    """Delivers queued events to subscribers until told to stop."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        keyring: Keyring,
+        *,
+        concurrency: int = 8,
+        per_target: int = 2,
+        lease_ms: int = 60_000,
+        poll_interval: float = 0.2,
+        timeout: tuple[float, float] = (5.0, 10.0),
+        user_agent: str = "retell-connector",
+    ) -> None:
+        self.engine = engine
+        self.keyring = keyring
+        self.concurrency = concurrency
+        self.per_target = per_target
+        self.lease_ms = lease_ms
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+        self.user_agent = user_agent
+        self.session = requests.Session()
+        self._busy: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def run(self, stop: threading.Event) -> None:
+        """Claim and deliver until ``stop`` is set; waits for sends under way."""
+        with ThreadPoolExecutor(self.concurrency, "delivery") as pool:
+            while not stop.is_set():
+                free = self.concurrency - sum(self._busy.values())
+                claimed = self._claim(free) if free > 0 else []
+                for delivery in claimed:
+                    pool.submit(self._send_and_release, delivery)
+                if not claimed:
+                    stop.wait(self.poll_interval)
+        self.session.close()
+
+    def run_once(self) -> int:
+        """Deliver what is due now, one at a time; returns how many were tried."""
+        claimed = self._claim(self.concurrency)
+        for delivery in claimed:
+            self._send_and_release(delivery)
+        return len(claimed)
+
+    def _claim(self, limit: int) -> list[outbox.Delivery]:
+        with self._lock:
+            claimed = outbox.claim(
+                self.engine,
+                limit=limit,
+                lease_ms=self.lease_ms,
+                busy=dict(self._busy),
+                per_target=self.per_target,
+            )
+            for delivery in claimed:
+                key = delivery.subscription_id
+                self._busy[key] = self._busy.get(key, 0) + 1
+        return claimed
+
+    def _send_and_release(self, delivery: outbox.Delivery) -> None:
+        try:
+            self.deliver(delivery)
+        except Exception:
+            # A bug here must not kill the worker thread; the lease expires and the
+            # row is tried again, so nothing is lost.
+            log.exception("delivery %s failed unexpectedly", delivery.message_id)
+        finally:
+            with self._lock:
+                key = delivery.subscription_id
+                self._busy[key] -= 1
+                if not self._busy[key]:
+                    del self._busy[key]
+
+    def deliver(self, delivery: outbox.Delivery) -> None:
+        """Send one delivery and record what happened."""
+        secret = self.keyring.open(delivery.secret_sealed)
+        headers = signing.sign_headers(
+            delivery.message_id, int(time.time()), delivery.body, [secret]
+        )
+        headers["Content-Type"] = "application/json; charset=utf-8"
+        headers["User-Agent"] = self.user_agent
+        started = time.monotonic()
+        status, error, retry_after = None, None, None
+        try:
+            response = self.session.post(
+                delivery.target_url,
+                data=delivery.body,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+            with response:
+                status = response.status_code
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+                snippet = response.raw.read(RESPONSE_CAP_BYTES, decode_content=True)
+            if not 200 <= status < 300:
+                error = f"HTTP {status}: {snippet[:200].decode('utf-8', 'replace')}"
+        except requests.RequestException as err:
+            error = f"{type(err).__name__}: could not reach the subscriber"
+        elapsed = int((time.monotonic() - started) * 1000)
+        log.info(
+            "delivery message=%s subscription=%s attempt=%d status=%s ms=%d",
+            delivery.message_id,
+            delivery.subscription_id,
+            delivery.attempts + 1,
+            status,
+            elapsed,
+        )
+        self._settle(delivery, status, error, retry_after)
+
+    def _settle(self, delivery, status, error, retry_after) -> None:
+        if status is not None and 200 <= status < 300:
+            outbox.settle(self.engine, delivery, state="delivered", status=status,
+                          error=None)
+            return
+        if status == 410:
+            # 410 Gone is how Zapier and Make say the hook is switched off for good
+            # (field case B12); other errors, 404 included, are retried.
+            outbox.settle(self.engine, delivery, state="cancelled", status=status,
+                          error=error)
+            subscriptions.remove(
+                self.engine,
+                delivery.account_id,
+                delivery.subscription_id,
+                reason="subscriber answered 410 Gone",
+            )
+            log.info("subscription %s removed: 410 Gone", delivery.subscription_id)
+            return
+        attempts = delivery.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            outbox.settle(self.engine, delivery, state="dead", status=status,
+                          error=error)
+            log.warning("delivery %s dead-lettered after %d attempts",
+                        delivery.message_id, attempts)
+            return
+        delay = backoff_seconds(attempts)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, RETRY_AFTER_CAP_S))
+        outbox.settle(
+            self.engine,
+            delivery,
+            state="pending",
+            status=status,
+            error=error,
+            retry_at=now_ms() + int(delay * 1000),
+        )
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        # The HTTP-date form is rare from webhook receivers; fall back to backoff.
+        return None

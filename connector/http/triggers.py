@@ -1,0 +1,75 @@
+"""REST-hook subscriptions and the polling feed for the call triggers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from .. import catalog
+from ..delivery.signing import new_secret
+from ..mapping import hooks
+from ..store import events, subscriptions
+from . import payloads
+from .context import caller, services
+from .problems import problem
+
+bp = Blueprint("triggers", __name__, url_prefix="/v1/triggers")
+
+MAX_EVENTS = 100
+
+
+def _unknown_trigger(key: str):
+    known = ", ".join(item.key for item in catalog.TRIGGERS)
+    return problem(
+        404, "not_found", "No such trigger",
+        f"There is no trigger '{key}'. The triggers are: {known}.",
+    )
+
+
+@bp.post("/<key>/subscriptions")
+def subscribe(key: str):
+    if catalog.trigger(key) is None:
+        return _unknown_trigger(key)
+    who = caller()
+    data = hooks.SubscriptionInput().load(payloads.body())
+    found = services()
+    subscription, created = subscriptions.subscribe(
+        found.engine,
+        found.keyring,
+        account_id=who.account_id,
+        trigger=key,
+        target_url=data["target_url"].strip(),
+        filters=data["filters"],
+        secret=new_secret(),
+    )
+    return jsonify(subscription.public(with_secret=True)), 201 if created else 200
+
+
+@bp.delete("/subscriptions/<subscription_id>")
+def unsubscribe(subscription_id: str):
+    who = caller()
+    removed = subscriptions.remove(
+        services().engine, who.account_id, subscription_id,
+        reason="unsubscribed by the platform",
+    )
+    if not removed:
+        return problem(
+            404, "not_found", "No such subscription",
+            f"This account has no subscription '{subscription_id}'.",
+        )
+    return "", 204
+
+
+@bp.get("/<key>/events")
+def recent_events(key: str):
+    """Newest events first: the feed for polling triggers and for sample data."""
+    if catalog.trigger(key) is None:
+        return _unknown_trigger(key)
+    who = caller()
+    raw = request.args.get("limit", "10")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_EVENTS:
+        return problem(
+            422, "validation_failed", "The input does not pass validation",
+            f"limit must be a whole number from 1 to {MAX_EVENTS}.",
+            errors=[{"field": "limit", "message": f"must be 1 to {MAX_EVENTS}"}],
+        )
+    return jsonify(events.recent(services().engine, who.account_id, key, int(raw)))

@@ -1,0 +1,94 @@
+"""``POST /v1/webhooks/retell/<account_id>``: Retell's signed call webhooks.
+
+The signature is checked on the exact bytes received, before any JSON parsing (field
+case B05); events are committed before the 2xx goes back, and nothing waits on the
+subscribers, whose deliveries the worker makes later.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, request
+from sqlalchemy.exc import OperationalError
+
+from ..catalog import STAGES
+from ..mapping import outputs
+from ..retell import signatures
+from ..store import accounts, events
+from . import payloads
+from .context import services
+from .problems import problem
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks")
+
+
+@bp.post("/retell/<account_id>")
+def receive(account_id: str):
+    found = services()
+    raw = request.get_data(cache=True)
+    keys = accounts.signing_keys(found.engine, found.keyring, account_id)
+    if keys is None:
+        return problem(
+            404, "not_found", "No such account",
+            "This webhook URL names no account. Copy the webhook_url that "
+            "GET /v1/me shows into the Retell dashboard.",
+        )
+    try:
+        # Werkzeug's Headers look names up case-insensitively (field case B24).
+        signatures.verify(
+            raw, request.headers.get("X-Retell-Signature"), keys, now_ms=found.clock()
+        )
+    except signatures.SignatureError as err:
+        log.info("webhook for %s refused: %s", account_id, err.code)
+        return problem(
+            401, err.code, "The webhook signature does not verify", str(err)
+        )
+    body = payloads.parse_json_object(raw)
+    event = body.get("event")
+    # Older Retell payloads carried the call under "data" (retell-api.md, section 4).
+    call = body.get("call") if "call" in body else body.get("data")
+    if not isinstance(call, dict) or not isinstance(call.get("call_id"), str):
+        return problem(
+            400, "invalid_webhook", "Not a call webhook",
+            "The body has no call object with a call_id.",
+        )
+    if event not in STAGES:
+        # Transcript and transfer events are not triggers; acknowledge so Retell
+        # does not retry them.
+        return {"ignored": True, "event": event}
+    received = found.clock()
+    incoming = [events.Incoming(event, outputs.event_output(event, call, received))]
+    if event != "call_started" and outputs.is_failed_call(call):
+        incoming.append(
+            events.Incoming(
+                "call_failed", outputs.event_output("call_failed", call, received)
+            )
+        )
+    try:
+        stored = events.ingest(
+            found.engine,
+            found.keyring,
+            account_id=account_id,
+            call=call,
+            stage=STAGES[event],
+            incoming=incoming,
+        )
+    except OperationalError:
+        # The store could not take the write in time (a locked SQLite file, a lost
+        # database connection): ask Retell to send it again rather than lose it.
+        log.exception("webhook for %s could not be stored", account_id)
+        return problem(
+            503, "store_unavailable", "Try again shortly",
+            "The event could not be stored; Retell will send it again.",
+            headers={"Retry-After": "5"},
+        )
+    return {
+        "duplicate": not any(item.new for item in stored),
+        "events": [
+            {"event": item.event, "new": item.new, "deliveries": item.deliveries}
+            for item in stored
+        ],
+    }

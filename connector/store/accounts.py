@@ -1,0 +1,64 @@
+"""Accounts: one per Retell API key, named by its fingerprint."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select, update
+
+from .database import insert_ignoring_duplicates, now_ms
+from .keyring import Keyring
+from .tables import accounts
+
+
+def remember(engine: Engine, keyring: Keyring, api_key: str) -> str:
+    """Record the account that owns ``api_key`` (once) and return its id."""
+    account_id = keyring.account_id(api_key)
+    now = now_ms()
+    with engine.begin() as conn:
+        conn.execute(
+            insert_ignoring_duplicates(engine, accounts).values(
+                id=account_id,
+                api_key_sealed=keyring.seal(api_key),
+                created_at=now,
+                seen_at=now,
+            )
+        )
+    return account_id
+
+
+def set_webhook_key(
+    engine: Engine, keyring: Keyring, account_id: str, key: str | None
+) -> None:
+    """Register (or with ``None`` forget) the key Retell signs this account's webhooks with."""
+    sealed = keyring.seal(key) if key else None
+    with engine.begin() as conn:
+        conn.execute(
+            update(accounts)
+            .where(accounts.c.id == account_id)
+            .values(webhook_key_sealed=sealed)
+        )
+
+
+def signing_keys(engine: Engine, keyring: Keyring, account_id: str) -> list[str] | None:
+    """The keys that may have signed a webhook for this account; None if unknown.
+
+    Retell signs with the key that carries the webhook badge, which may not be the key
+    the platforms call us with (contract: PUT /v1/me/webhook-key).
+    """
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(accounts.c.api_key_sealed, accounts.c.webhook_key_sealed).where(
+                accounts.c.id == account_id
+            )
+        ).first()
+    if row is None:
+        return None
+    sealed = row.webhook_key_sealed or row.api_key_sealed
+    return [keyring.open(sealed)]
+
+
+def uses_webhook_key(engine: Engine, account_id: str) -> bool:
+    with engine.connect() as conn:
+        sealed = conn.execute(
+            select(accounts.c.webhook_key_sealed).where(accounts.c.id == account_id)
+        ).scalar()
+    return sealed is not None

@@ -1,0 +1,135 @@
+"""Stored call events and the outbox rows that fan them out."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select, update
+
+from .database import insert_ignoring_duplicates, now_ms
+from .keyring import Keyring
+from .subscriptions import for_trigger
+from .tables import calls, events, outbox
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One event derived from a Retell webhook, ready to store."""
+
+    event: str
+    output: dict
+
+
+@dataclass(frozen=True)
+class Stored:
+    event: str
+    new: bool
+    deliveries: int
+
+
+def ingest(
+    engine: Engine,
+    keyring: Keyring,
+    *,
+    account_id: str,
+    call: dict,
+    stage: int,
+    incoming: list[Incoming],
+) -> list[Stored]:
+    """Store a webhook's events once each and queue one delivery per subscriber.
+
+    Everything happens in one transaction, committed before Retell gets its 2xx, so
+    an acknowledged event is never lost; a repeated webhook stores nothing new.
+    """
+    call_id = call["call_id"]
+    now = now_ms()
+    results = []
+    with engine.begin() as conn:
+        _advance_call(engine, conn, account_id, call, stage, now)
+        for item in incoming:
+            inserted = conn.execute(
+                insert_ignoring_duplicates(engine, events).values(
+                    account_id=account_id,
+                    call_id=call_id,
+                    event=item.event,
+                    output=json.dumps(item.output, ensure_ascii=False),
+                    received_at=now,
+                )
+            )
+            if not inserted.rowcount:
+                results.append(Stored(item.event, new=False, deliveries=0))
+                continue
+            event_id = inserted.inserted_primary_key[0]
+            targets = [
+                sub
+                for sub in for_trigger(conn, keyring, account_id, item.event)
+                if sub.matches(item.output)
+            ]
+            for sub in targets:
+                conn.execute(
+                    outbox.insert().values(
+                        message_id="msg_" + secrets.token_hex(12),
+                        account_id=account_id,
+                        subscription_id=sub.id,
+                        event_id=event_id,
+                        state="pending",
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
+            results.append(Stored(item.event, new=True, deliveries=len(targets)))
+    return results
+
+
+def _advance_call(engine, conn, account_id, call, stage, now) -> None:
+    """Keep the newest state of a call; an older stage never overwrites a newer one."""
+    conn.execute(
+        insert_ignoring_duplicates(engine, calls).values(
+            account_id=account_id,
+            call_id=call["call_id"],
+            stage=-1,
+            call_status=None,
+            call="{}",
+            updated_at=now,
+        )
+    )
+    conn.execute(
+        update(calls)
+        .where(
+            calls.c.account_id == account_id,
+            calls.c.call_id == call["call_id"],
+            calls.c.stage <= stage,
+        )
+        .values(
+            stage=stage,
+            call_status=call.get("call_status"),
+            call=json.dumps(call, ensure_ascii=False),
+            updated_at=now,
+        )
+    )
+
+
+def latest_call(engine: Engine, account_id: str, call_id: str) -> dict | None:
+    """The most advanced state of a call seen in webhooks, if any."""
+    with engine.connect() as conn:
+        raw = conn.execute(
+            select(calls.c.call).where(
+                calls.c.account_id == account_id, calls.c.call_id == call_id
+            )
+        ).scalar()
+    return json.loads(raw) if raw else None
+
+
+def recent(engine: Engine, account_id: str, event: str, limit: int) -> list[dict]:
+    """The account's newest outputs for one trigger, newest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(events.c.output)
+            .where(events.c.account_id == account_id, events.c.event == event)
+            .order_by(events.c.id.desc())
+            .limit(limit)
+        )
+        return [json.loads(row.output) for row in rows]

@@ -1,0 +1,122 @@
+"""Shared fixtures: a real simulator and hook receiver on 127.0.0.1, and the app."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from connector.app import create_app
+from connector.cli.demo import HookReceiver
+from connector.config import Settings
+from connector.simulator import SimulatorConfig, Workspace
+from connector.simulator import create_app as create_simulator
+
+API_KEY = "key_test_0000"
+OTHER_KEY = "key_test_other_0000"
+
+
+@contextmanager
+def serving(wsgi_app):
+    """Serve a WSGI app on an ephemeral loopback port for the duration."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+class Simulator:
+    """The running simulator, with the inspection its admin routes offer."""
+
+    def __init__(self, app, url: str) -> None:
+        self.app = app
+        self.url = url
+
+    def requests(self, api_key: str = API_KEY, path: str | None = None) -> list:
+        found = requests.get(
+            f"{self.url}/_simulator/requests",
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=5,
+        ).json()
+        return [item for item in found if path is None or item["path"] == path]
+
+    def creates(self, api_key: str = API_KEY) -> list:
+        return self.requests(api_key, "/v2/create-phone-call")
+
+    def calls(self, api_key: str = API_KEY) -> list:
+        """Every call the simulated workspace holds (Retell's own list-calls)."""
+        response = requests.post(
+            f"{self.url}/v3/list-calls",
+            json={"limit": 1000},
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=5,
+        )
+        response.raise_for_status()
+        return response.json()["items"]
+
+    def set_webhook_url(self, url: str, api_key: str = API_KEY) -> None:
+        response = requests.put(
+            f"{self.url}/_simulator/webhook-url",
+            json={"url": url},
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=5,
+        )
+        response.raise_for_status()
+
+
+@pytest.fixture
+def simulator():
+    config = SimulatorConfig(
+        workspaces=[Workspace(api_keys=[API_KEY]), Workspace(api_keys=[OTHER_KEY])],
+        speed=20.0,
+    )
+    app = create_simulator(config)
+    with serving(app) as url:
+        yield Simulator(app, url)
+    app.simulator.stop()
+
+
+@pytest.fixture
+def settings(tmp_path, simulator):
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'connector.db'}",
+        retell_base_url=simulator.url,
+        public_url="http://127.0.0.1:9",
+        secret_key="test-secret-key",
+        instance_path=str(tmp_path),
+        upstream_timeout=5.0,
+    )
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["connector"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def auth():
+    return {"Authorization": f"Bearer {API_KEY}"}
+
+
+@pytest.fixture
+def hooks():
+    with HookReceiver() as receiver:
+        yield receiver
