@@ -33,7 +33,7 @@ RETRY_AFTER_CAP_S = 3600
 RESPONSE_CAP_BYTES = 4096
 
 
-def backoff_seconds(attempts: int, rng: random.Random = random._inst) -> float:
+def backoff_seconds(attempts: int, rng: random.Random | None = None) -> float:
     """Delay before the next try, after ``attempts`` failed ones.
 
     Full jitter (uniform between zero and the exponential bound) spreads retries out,
@@ -41,7 +41,7 @@ def backoff_seconds(attempts: int, rng: random.Random = random._inst) -> float:
     (field case B22). One second is the floor so a retry is never immediate.
     """
     bound = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(attempts - 1, 0))
-    return 1.0 + rng.uniform(0, bound)
+    return 1.0 + (rng or random).uniform(0, bound)
 
 
 class DeliveryWorker:

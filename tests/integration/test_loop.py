@@ -1,0 +1,166 @@
+"""The whole loop on real processes: gunicorn, the delivery worker, the simulator."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from connector.cli.demo import free_port
+from tests.conftest import API_KEY
+
+pytestmark = pytest.mark.timeout(180)
+
+
+class Processes:
+    """The connector's two processes, started and stopped like an operator would."""
+
+    def __init__(self, tmp_path, simulator_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(
+            os.environ,
+            CONNECTOR_INSTANCE_PATH=str(tmp_path),
+            CONNECTOR_DATABASE_URL=f"sqlite:///{tmp_path / 'connector.db'}",
+            CONNECTOR_RETELL_BASE_URL=simulator_url,
+            CONNECTOR_PUBLIC_URL=self.url,
+            CONNECTOR_LOG_LEVEL="WARNING",
+        )
+        self.log = open(tmp_path / "processes.log", "ab")
+        self.web = self.worker = None
+
+    def _spawn(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", *args], env=self.env,
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def start_web(self) -> None:
+        self.web = self._spawn(
+            "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
+            "connector.app:create_app()",
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/readyz", timeout=2).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise AssertionError("gunicorn did not become ready")
+
+    def start_worker(self) -> None:
+        self.worker = self._spawn("connector", "worker")
+
+    def kill_worker(self) -> None:
+        self.worker.send_signal(signal.SIGKILL)
+        self.worker.wait(10)
+
+    def stop(self) -> None:
+        for process in (self.web, self.worker):
+            if process and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def processes(tmp_path, simulator):
+    running = Processes(tmp_path, simulator.url)
+    running.start_web()
+    yield running
+    running.stop()
+
+
+def connect(processes, simulator, hooks, triggers) -> requests.Session:
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {API_KEY}"
+    me = api.get(f"{processes.url}/v1/me", timeout=10).json()
+    simulator.set_webhook_url(me["webhook_url"])
+    for trigger in triggers:
+        response = api.post(
+            f"{processes.url}/v1/triggers/{trigger}/subscriptions",
+            json={"target_url": f"{hooks.url}/hooks/{trigger}"}, timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        hooks.secrets[trigger] = response.json()["secret"]
+    return api
+
+
+def test_a_placed_call_reports_every_event(processes, simulator, hooks):
+    """Under gunicorn: a connected call and a busy one bring all their events."""
+    processes.start_worker()
+    api = connect(processes, simulator, hooks,
+                  ("call_started", "call_ended", "call_analyzed", "call_failed"))
+    good = api.post(f"{processes.url}/v1/actions/create-phone-call", timeout=20,
+                    json={"from_number": "+14155550100",
+                          "to_number": "+14155550123"}).json()
+    busy = api.post(f"{processes.url}/v1/actions/create-phone-call", timeout=20,
+                    json={"from_number": "+14155550100",
+                          "to_number": "+14155550170"}).json()
+    expected = {
+        f"{good['call_id']}:call_started", f"{good['call_id']}:call_ended",
+        f"{good['call_id']}:call_analyzed", f"{busy['call_id']}:call_ended",
+        f"{busy['call_id']}:call_analyzed", f"{busy['call_id']}:call_failed",
+    }
+    assert hooks.wait_for(expected, time.monotonic() + 30) == set()
+    assert hooks.problems == []
+    assert sorted(event["id"] for event in hooks.received) == sorted(expected)
+
+
+def test_events_wait_for_a_worker_killed_mid_run(processes, simulator, hooks):
+    """Events accepted while no worker runs (killed with SIGKILL) arrive after a
+    restart, once each."""
+    processes.start_worker()
+    processes.kill_worker()
+    api = connect(processes, simulator, hooks, ("call_ended",))
+    placed = api.post(f"{processes.url}/v1/actions/create-phone-call", timeout=20,
+                      json={"from_number": "+14155550100",
+                            "to_number": "+14155550123"}).json()
+    event_id = f"{placed['call_id']}:call_ended"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        stored = api.get(f"{processes.url}/v1/triggers/call_ended/events",
+                         timeout=10).json()
+        if stored:
+            break
+        time.sleep(0.2)
+    assert [event["id"] for event in stored] == [event_id]
+    assert hooks.received == []
+    processes.start_worker()
+    assert hooks.wait_for({event_id}, time.monotonic() + 30) == set()
+    time.sleep(1)
+    assert [event["id"] for event in hooks.received] == [event_id]
+
+
+def test_web_restart_keeps_subscriptions_and_accounts(processes, simulator, hooks):
+    """After gunicorn restarts, Retell's webhooks still verify and deliver."""
+    processes.start_worker()
+    api = connect(processes, simulator, hooks, ("call_ended",))
+    processes.web.terminate()
+    processes.web.wait(10)
+    processes.start_web()
+    placed = api.post(f"{processes.url}/v1/actions/create-phone-call", timeout=20,
+                      json={"from_number": "+14155550100",
+                            "to_number": "+14155550123"}).json()
+    event_id = f"{placed['call_id']}:call_ended"
+    assert hooks.wait_for({event_id}, time.monotonic() + 30) == set()
+
+
+def test_the_readme_demo_passes():
+    """README command 1: `connector demo` exits 0 with every event delivered."""
+    result = subprocess.run(
+        [sys.executable, "-m", "connector", "demo"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every signature verified" in result.stdout
