@@ -14,17 +14,12 @@ ANALYZED_CALL = {
     "agent_version": 3,
     "agent_name": "Appointment Reminder (demo)",
     "call_status": "ended",
-    "metadata": {
-        "crm_contact_id": "ct_000123",
-        "source": "make.com"
-    },
+    "metadata": {"crm_contact_id": "ct_000123", "source": "make.com"},
     "retell_llm_dynamic_variables": {
         "customer_name": "Jordan Sample",
-        "appointment_date": "2026-02-14"
+        "appointment_date": "2026-02-14",
     },
-    "custom_sip_headers": {
-        "X-Campaign-Id": "spring-demo"
-    },
+    "custom_sip_headers": {"X-Campaign-Id": "spring-demo"},
     "data_storage_setting": "everything",
     "opt_in_signed_url": False,
     "start_timestamp": 1767283200000,
@@ -40,64 +35,34 @@ ANALYZED_CALL = {
         {
             "role": "agent",
             "content": "Hi Jordan Sample, this is Example Clinic.",
-            "words": [
-                {
-                    "word": "Hi",
-                    "start": 0.42,
-                    "end": 0.61
-                }
-            ]
+            "words": [{"word": "Hi", "start": 0.42, "end": 0.61}],
         },
         {
             "role": "user",
             "content": "Hi, yes, I can confirm February fourteenth.",
-            "words": [
-                {
-                    "word": "Hi,",
-                    "start": 3.1,
-                    "end": 3.3
-                }
-            ]
+            "words": [{"word": "Hi,", "start": 3.1, "end": 3.3}],
         },
         {
             "role": "agent",
             "content": "Great, you're confirmed. Goodbye!",
-            "words": [
-                {
-                    "word": "Great,",
-                    "start": 6.02,
-                    "end": 6.4
-                }
-            ]
-        }
+            "words": [{"word": "Great,", "start": 6.02, "end": 6.4}],
+        },
     ],
     "transcript_with_tool_calls": [
         {
             "role": "agent",
             "content": "Hi Jordan Sample, this is Example Clinic.",
             "words": [
-                {
-                    "word": "Hi",
-                    "start": 0.42,
-                    "end": 0.61
-                },
-                {
-                    "word": "Jordan",
-                    "start": 0.63,
-                    "end": 0.98
-                }
-            ]
+                {"word": "Hi", "start": 0.42, "end": 0.61},
+                {"word": "Jordan", "start": 0.63, "end": 0.98},
+            ],
         }
     ],
     "recording_url": "https://rec.example.invalid/c/recording.wav",
     "recording_multi_channel_url": "https://rec.example.invalid/c/recording_mc.wav",
     "public_log_url": "https://rec.example.invalid/c/public_log.txt",
-    "collected_dynamic_variables": {
-        "previous_node": "Confirm appointment"
-    },
-    "telephony_identifier": {
-        "twilio_call_sid": "CA00000000000000000000000000000000"
-    },
+    "collected_dynamic_variables": {"previous_node": "Confirm appointment"},
+    "telephony_identifier": {"twilio_call_sid": "CA00000000000000000000000000000000"},
     "latency": {
         "e2e": {
             "p50": 812.0,
@@ -107,11 +72,7 @@ ANALYZED_CALL = {
             "max": 1275.0,
             "min": 640.0,
             "num": 3,
-            "values": [
-                640.0,
-                812.0,
-                1275.0
-            ]
+            "values": [640.0, 812.0, 1275.0],
         }
     },
     "call_cost": {
@@ -119,17 +80,9 @@ ANALYZED_CALL = {
         "total_duration_seconds": 48,
         "total_duration_unit_price": 0.1315,
         "product_costs": [
-            {
-                "product": "retell_platform",
-                "unit_price": 0.1167,
-                "cost": 5.6
-            },
-            {
-                "product": "telephony",
-                "unit_price": 0.0148,
-                "cost": 0.71
-            }
-        ]
+            {"product": "retell_platform", "unit_price": 0.1167, "cost": 5.6},
+            {"product": "telephony", "unit_price": 0.0148, "cost": 0.71},
+        ],
     },
     "call_analysis": {
         "call_summary": (
@@ -141,9 +94,9 @@ ANALYZED_CALL = {
         "in_voicemail": False,
         "custom_analysis_data": {
             "appointment_confirmed": True,
-            "reschedule_requested": False
-        }
-    }
+            "reschedule_requested": False,
+        },
+    },
 }
 
 #: A call that was dialled but never connected: the line was busy.
@@ -171,12 +124,18 @@ PHONE_NUMBER = {
     "nickname": "Main line",
     "area_code": 415,
     "inbound_agents": [
-        {"agent_id": "agent_3f9c2b7e1d4a5c6b8e0f1a2b3c", "agent_version": 3,
-         "weight": 1}
+        {
+            "agent_id": "agent_3f9c2b7e1d4a5c6b8e0f1a2b3c",
+            "agent_version": 3,
+            "weight": 1,
+        }
     ],
     "outbound_agents": [
-        {"agent_id": "agent_3f9c2b7e1d4a5c6b8e0f1a2b3c", "agent_version": 3,
-         "weight": 1}
+        {
+            "agent_id": "agent_3f9c2b7e1d4a5c6b8e0f1a2b3c",
+            "agent_version": 3,
+            "weight": 1,
+        }
     ],
     "last_modification_timestamp": 1767283000000,
 }
@@ -185,8 +144,18 @@ PHONE_NUMBER = {
 REGISTERED_CALL = {
     key: ANALYZED_CALL[key]
     for key in (
-        "call_type", "from_number", "to_number", "direction", "call_id", "agent_id",
-        "agent_version", "agent_name", "metadata", "retell_llm_dynamic_variables",
-        "custom_sip_headers", "data_storage_setting", "opt_in_signed_url",
+        "call_type",
+        "from_number",
+        "to_number",
+        "direction",
+        "call_id",
+        "agent_id",
+        "agent_version",
+        "agent_name",
+        "metadata",
+        "retell_llm_dynamic_variables",
+        "custom_sip_headers",
+        "data_storage_setting",
+        "opt_in_signed_url",
     )
 } | {"call_status": "registered"}

@@ -59,13 +59,34 @@ def documents() -> dict[str, dict]:
             action.output, f"{action.label}: output", action.description
         )
     for trigger in TRIGGERS:
-        found[f"triggers/{trigger.key}.output.json"] = json_schema(
+        document = json_schema(
             trigger.output, f"{trigger.label}: event", trigger.description
         )
+        document["properties"].update(_flat_keys(trigger.sample))
+        found[f"triggers/{trigger.key}.output.json"] = document
     found["triggers/subscription.input.json"] = json_schema(
         SubscriptionInput, "Subscribe to a trigger", "A REST-hook subscription."
     )
     return found
+
+
+def _flat_keys(sample: dict) -> dict:
+    """Schema entries for the sample's flattened nested values (field case B16).
+
+    Which keys exist depends on each account's metadata and analysis fields; the
+    sample's ones are listed so the platforms show how they look. Others are
+    allowed too (the output schemas do not forbid extra properties).
+    """
+    return {
+        key: {
+            "description": "Flattened from "
+            + key.replace("__", ".")
+            + "; null when the call has no such value.",
+            "type": ["string", "number", "boolean", "null"],
+        }
+        for key in sample
+        if "__" in key
+    }
 
 
 @cache
@@ -96,8 +117,12 @@ def catalog_document() -> dict:
             for trigger in TRIGGERS
         ],
         "options": [
-            {"key": source.key, "label": source.label,
-             "description": source.description, "url": f"/v1/options/{source.key}"}
+            {
+                "key": source.key,
+                "label": source.label,
+                "description": source.description,
+                "url": f"/v1/options/{source.key}",
+            }
             for source in OPTION_SOURCES
         ],
     }

@@ -7,19 +7,26 @@ from . import samples
 from .operations import Trigger
 
 _ENDED_CALL = {
-    key: value
-    for key, value in samples.ANALYZED_CALL.items()
-    if key != "call_analysis"
+    key: value for key, value in samples.ANALYZED_CALL.items() if key != "call_analysis"
 }
 _STARTED_CALL = {
     key: value
     for key, value in samples.ANALYZED_CALL.items()
     if key
     not in (
-        "call_analysis", "end_timestamp", "duration_ms", "disconnection_reason",
-        "transcript", "transcript_object", "transcript_with_tool_calls",
-        "recording_url", "recording_multi_channel_url", "public_log_url", "latency",
-        "call_cost", "collected_dynamic_variables",
+        "call_analysis",
+        "end_timestamp",
+        "duration_ms",
+        "disconnection_reason",
+        "transcript",
+        "transcript_object",
+        "transcript_with_tool_calls",
+        "recording_url",
+        "recording_multi_channel_url",
+        "public_log_url",
+        "latency",
+        "call_cost",
+        "collected_dynamic_variables",
     )
 } | {"call_status": "ongoing"}
 

@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     serve.add_argument(
-        "--no-delivery", action="store_true",
+        "--no-delivery",
+        action="store_true",
         help="do not start a delivery worker (run `connector worker` elsewhere)",
     )
     serve.set_defaults(run=_serve)
@@ -57,8 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser(
         "demo", help="place calls end to end on the embedded defaults"
     )
-    demo.add_argument("--speed", type=float, default=4.0,
-                      help="how much faster than real time the simulated calls run")
+    demo.add_argument(
+        "--speed",
+        type=float,
+        default=4.0,
+        help="how much faster than real time the simulated calls run",
+    )
     demo.add_argument("--timeout", type=float, default=60.0)
     demo.set_defaults(run=_demo)
 
@@ -73,17 +78,19 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(args) -> int:
     gunicorn = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn",
-            "--bind", f"{args.host}:{args.port}",
-            "--workers", str(args.workers),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--workers",
+            str(args.workers),
             "connector.app:create_app()",
         ]
     )
     children = [gunicorn]
     if not args.no_delivery:
-        children.append(
-            subprocess.Popen([sys.executable, "-m", "connector", "worker"])
-        )
+        children.append(subprocess.Popen([sys.executable, "-m", "connector", "worker"]))
 
     def stop(signum, _frame):
         for child in children:

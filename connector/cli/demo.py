@@ -82,7 +82,8 @@ class HookReceiver:
 
     def __enter__(self):
         threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
             daemon=True,
         ).start()
         return self
@@ -106,7 +107,9 @@ def _spawn(stack: ExitStack, args: list[str], env: dict, log_path: str):
     log = stack.enter_context(open(log_path, "wb"))
     process = subprocess.Popen(
         [sys.executable, "-m", "connector", *args],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     stack.callback(_stop, process)
     return process
@@ -159,9 +162,17 @@ def run(*, speed: float = 4.0, timeout: float = 60.0) -> int:
         sim_log, app_log = f"{workdir}/simulator.log", f"{workdir}/connector.log"
         sim = _spawn(
             stack,
-            ["simulator", "--port", str(sim_port), "--api-key", DEMO_KEY,
-             "--speed", str(speed)],
-            env, sim_log,
+            [
+                "simulator",
+                "--port",
+                str(sim_port),
+                "--api-key",
+                DEMO_KEY,
+                "--speed",
+                str(speed),
+            ],
+            env,
+            sim_log,
         )
         app = _spawn(
             stack, ["serve", "--port", str(app_port), "--workers", "2"], env, app_log
@@ -177,8 +188,11 @@ def run(*, speed: float = 4.0, timeout: float = 60.0) -> int:
         me = _expect(api.get(f"{connector}/v1/me", timeout=10), 200)
         say(f"   account {me['account_id']}, webhook URL {me['webhook_url']}")
         _expect(
-            api.put(f"{simulator}/_simulator/webhook-url",
-                    json={"url": me["webhook_url"]}, timeout=10),
+            api.put(
+                f"{simulator}/_simulator/webhook-url",
+                json={"url": me["webhook_url"]},
+                timeout=10,
+            ),
             200,
         )
         say("   pasted the webhook URL into the (simulated) Retell dashboard")
@@ -211,15 +225,16 @@ def run(*, speed: float = 4.0, timeout: float = 60.0) -> int:
             "from_number": "+1 415-555-0100",
             "to_number": "+1 415-555-0123",
             "retell_llm_dynamic_variables": {
-                "customer_name": "Jordan Sample", "slot_hour": 14,
-                "is_returning": True, "middle_name": None,
+                "customer_name": "Jordan Sample",
+                "slot_hour": 14,
+                "is_returning": True,
+                "middle_name": None,
             },
             "metadata": json.dumps({"crm_contact_id": "ct_000123", "row": 2}),
             "agent_override": {"agent": {"max_call_duration_ms": 600000}},
         }
         placed = _expect(
-            api.post(f"{connector}/v1/actions/create-phone-call", json=row,
-                     timeout=30),
+            api.post(f"{connector}/v1/actions/create-phone-call", json=row, timeout=30),
             201,
         )
         say(
@@ -234,8 +249,11 @@ def run(*, speed: float = 4.0, timeout: float = 60.0) -> int:
         busy = _expect(
             api.post(
                 f"{connector}/v1/actions/create-phone-call",
-                json={"from_number": "+14155550100", "to_number": BUSY_NUMBER,
-                      "metadata": {"crm_contact_id": "ct_000124"}},
+                json={
+                    "from_number": "+14155550100",
+                    "to_number": BUSY_NUMBER,
+                    "metadata": {"crm_contact_id": "ct_000124"},
+                },
                 timeout=30,
             ),
             201,
@@ -251,9 +269,7 @@ def run(*, speed: float = 4.0, timeout: float = 60.0) -> int:
             for event in ("call_ended", "call_analyzed", "call_failed")
         }
         missing = hooks.wait_for(expected, started + timeout)
-        unexpected = {
-            event["id"] for event in hooks.received
-        } - expected
+        unexpected = {event["id"] for event in hooks.received} - expected
         ok = not missing and not hooks.problems and not unexpected
         say()
         for event_id in sorted(missing):

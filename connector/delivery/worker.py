@@ -158,14 +158,16 @@ class DeliveryWorker:
 
     def _settle(self, delivery, status, error, retry_after) -> None:
         if status is not None and 200 <= status < 300:
-            outbox.settle(self.engine, delivery, state="delivered", status=status,
-                          error=None)
+            outbox.settle(
+                self.engine, delivery, state="delivered", status=status, error=None
+            )
             return
         if status == 410:
             # 410 Gone is how Zapier and Make say the hook is switched off for good
             # (field case B12); other errors, 404 included, are retried.
-            outbox.settle(self.engine, delivery, state="cancelled", status=status,
-                          error=error)
+            outbox.settle(
+                self.engine, delivery, state="cancelled", status=status, error=error
+            )
             subscriptions.remove(
                 self.engine,
                 delivery.account_id,
@@ -176,10 +178,14 @@ class DeliveryWorker:
             return
         attempts = delivery.attempts + 1
         if attempts >= MAX_ATTEMPTS:
-            outbox.settle(self.engine, delivery, state="dead", status=status,
-                          error=error)
-            log.warning("delivery %s dead-lettered after %d attempts",
-                        delivery.message_id, attempts)
+            outbox.settle(
+                self.engine, delivery, state="dead", status=status, error=error
+            )
+            log.warning(
+                "delivery %s dead-lettered after %d attempts",
+                delivery.message_id,
+                attempts,
+            )
             return
         delay = backoff_seconds(attempts)
         if retry_after is not None:

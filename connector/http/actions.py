@@ -19,7 +19,9 @@ def run(key: str):
     if action is None:
         known = ", ".join(item.key for item in catalog.ACTIONS)
         return problem(
-            404, "not_found", "No such action",
+            404,
+            "not_found",
+            "No such action",
             f"There is no action '{key}'. The actions are: {known}.",
         )
     who = caller()

@@ -29,7 +29,10 @@ def readyz():
             conn.execute(text("SELECT 1"))
     except Exception:
         return problem(
-            503, "not_ready", "Not ready", "The database cannot be reached.",
+            503,
+            "not_ready",
+            "Not ready",
+            "The database cannot be reached.",
             headers={"Retry-After": "5"},
         )
     return {"status": "ready"}
@@ -83,7 +86,9 @@ def options(key: str):
     source = next((item for item in catalog.OPTION_SOURCES if item.key == key), None)
     if source is None:
         return problem(
-            404, "not_found", "No such option list",
+            404,
+            "not_found",
+            "No such option list",
             f"There is no option list '{key}'. Try agents or phone-numbers.",
         )
     return jsonify(source.perform(caller()))

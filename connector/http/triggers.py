@@ -20,7 +20,9 @@ MAX_EVENTS = 100
 def _unknown_trigger(key: str):
     known = ", ".join(item.key for item in catalog.TRIGGERS)
     return problem(
-        404, "not_found", "No such trigger",
+        404,
+        "not_found",
+        "No such trigger",
         f"There is no trigger '{key}'. The triggers are: {known}.",
     )
 
@@ -48,12 +50,16 @@ def subscribe(key: str):
 def unsubscribe(subscription_id: str):
     who = caller()
     removed = subscriptions.remove(
-        services().engine, who.account_id, subscription_id,
+        services().engine,
+        who.account_id,
+        subscription_id,
         reason="unsubscribed by the platform",
     )
     if not removed:
         return problem(
-            404, "not_found", "No such subscription",
+            404,
+            "not_found",
+            "No such subscription",
             f"This account has no subscription '{subscription_id}'.",
         )
     return "", 204
@@ -68,7 +74,9 @@ def recent_events(key: str):
     raw = request.args.get("limit", "10")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_EVENTS:
         return problem(
-            422, "validation_failed", "The input does not pass validation",
+            422,
+            "validation_failed",
+            "The input does not pass validation",
             f"limit must be a whole number from 1 to {MAX_EVENTS}.",
             errors=[{"field": "limit", "message": f"must be 1 to {MAX_EVENTS}"}],
         )

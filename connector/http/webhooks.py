@@ -32,7 +32,9 @@ def receive(account_id: str):
     keys = accounts.signing_keys(found.engine, found.keyring, account_id)
     if keys is None:
         return problem(
-            404, "not_found", "No such account",
+            404,
+            "not_found",
+            "No such account",
             "This webhook URL names no account. Copy the webhook_url that "
             "GET /v1/me shows into the Retell dashboard.",
         )
@@ -43,16 +45,16 @@ def receive(account_id: str):
         )
     except signatures.SignatureError as err:
         log.info("webhook for %s refused: %s", account_id, err.code)
-        return problem(
-            401, err.code, "The webhook signature does not verify", str(err)
-        )
+        return problem(401, err.code, "The webhook signature does not verify", str(err))
     body = payloads.parse_json_object(raw)
     event = body.get("event")
     # Older Retell payloads carried the call under "data" (retell-api.md, section 4).
     call = body.get("call") if "call" in body else body.get("data")
     if not isinstance(call, dict) or not isinstance(call.get("call_id"), str):
         return problem(
-            400, "invalid_webhook", "Not a call webhook",
+            400,
+            "invalid_webhook",
+            "Not a call webhook",
             "The body has no call object with a call_id.",
         )
     if event not in STAGES:
@@ -60,13 +62,21 @@ def receive(account_id: str):
         # does not retry them.
         return {"ignored": True, "event": event}
     received = found.clock()
-    incoming = [events.Incoming(event, outputs.event_output(event, call, received))]
+    names = [event]
     if event != "call_started" and outputs.is_failed_call(call):
-        incoming.append(
-            events.Incoming(
-                "call_failed", outputs.event_output("call_failed", call, received)
-            )
+        names.append("call_failed")
+    incoming = [
+        events.Incoming(
+            name,
+            outputs.event_output(
+                name,
+                call,
+                received,
+                known_keys=events.flat_keys(found.engine, account_id, name),
+            ),
         )
+        for name in names
+    ]
     try:
         stored = events.ingest(
             found.engine,
@@ -81,7 +91,9 @@ def receive(account_id: str):
         # database connection): ask Retell to send it again rather than lose it.
         log.exception("webhook for %s could not be stored", account_id)
         return problem(
-            503, "store_unavailable", "Try again shortly",
+            503,
+            "store_unavailable",
+            "Try again shortly",
             "The event could not be stored; Retell will send it again.",
             headers={"Retry-After": "5"},
         )

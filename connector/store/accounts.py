@@ -28,7 +28,7 @@ def remember(engine: Engine, keyring: Keyring, api_key: str) -> str:
 def set_webhook_key(
     engine: Engine, keyring: Keyring, account_id: str, key: str | None
 ) -> None:
-    """Register (or with ``None`` forget) the key Retell signs this account's webhooks with."""
+    """Register the key Retell signs the account's webhooks with (None: forget it)."""
     sealed = keyring.seal(key) if key else None
     with engine.begin() as conn:
         conn.execute(

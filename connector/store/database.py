@@ -17,7 +17,8 @@ def connect(url: str) -> Engine:
     """An engine for ``url`` with the tables created if they are missing."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_MS / 1000, "isolation_level": None}
+            url,
+            connect_args={"timeout": SQLITE_BUSY_MS / 1000, "isolation_level": None},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)

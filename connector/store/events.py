@@ -133,3 +133,13 @@ def recent(engine: Engine, account_id: str, event: str, limit: int) -> list[dict
             .limit(limit)
         )
         return [json.loads(row.output) for row in rows]
+
+
+def flat_keys(engine: Engine, account_id: str, event: str) -> list[str]:
+    """The nested-value keys (``metadata__…``) of the account's latest such event.
+
+    A scenario mapped against one event must still find those keys, as null, in the
+    next event even when that call had no metadata (field case B16).
+    """
+    latest = recent(engine, account_id, event, 1)
+    return [key for key in latest[0] if "__" in key] if latest else []

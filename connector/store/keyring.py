@@ -8,6 +8,7 @@ HMAC-SHA256, from ``cryptography``), under a key derived from the service's secr
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 
@@ -15,14 +16,12 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-import base64
-
 
 def _derive(secret: str, purpose: bytes) -> bytes:
     # Separate keys per purpose, so a fingerprint never helps to open a sealed value.
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=purpose
-    ).derive(secret.encode())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        secret.encode()
+    )
 
 
 class Keyring:

@@ -131,7 +131,9 @@ def for_trigger(conn, keyring: Keyring, account_id: str, trigger: str):
     return [_load(keyring, row) for row in rows]
 
 
-def remove(engine: Engine, account_id: str, subscription_id: str, *, reason: str) -> bool:
+def remove(
+    engine: Engine, account_id: str, subscription_id: str, *, reason: str
+) -> bool:
     """Delete a subscription and cancel what it still had queued; False if unknown.
 
     ``account_id`` scopes the delete: an account can never remove another's.

@@ -18,8 +18,9 @@ def field_errors(response) -> dict[str, str]:
 
 def test_places_a_call_and_returns_the_flat_call(client, auth, simulator):
     """A valid request is 201 with the flattened call, and exactly one create."""
-    response = client.post(URL, json={"from_number": FROM, "to_number": TO},
-                           headers=auth)
+    response = client.post(
+        URL, json={"from_number": FROM, "to_number": TO}, headers=auth
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["call_id"].startswith("call_")
@@ -37,8 +38,10 @@ def test_every_documented_field_reaches_retell(client, auth, simulator):
         "to_number": TO,
         "override_agent_id": simulator_agent(client, auth),
         "override_agent_version": 1,
-        "agent_override": {"agent": {"max_call_duration_ms": 600000},
-                           "retell_llm": {"begin_message": "Hi {{name}}"}},
+        "agent_override": {
+            "agent": {"max_call_duration_ms": 600000},
+            "retell_llm": {"begin_message": "Hi {{name}}"},
+        },
         "metadata": {"crm_contact_id": "ct_1"},
         "retell_llm_dynamic_variables": {"name": "Ana"},
         "custom_sip_headers": {"X-Campaign-Id": "spring"},
@@ -58,28 +61,47 @@ def simulator_agent(client, auth) -> str:
 
 def test_dynamic_variables_are_coerced_to_strings(client, auth, simulator):
     """B01: numbers and booleans become JSON-spelled strings; nulls are dropped."""
-    response = client.post(URL, headers=auth, json={
-        "from_number": FROM, "to_number": TO,
-        "retell_llm_dynamic_variables": {
-            "first_name": "Ana", "slot_hour": 14, "is_returning": True,
-            "balance": 12.5, "middle_name": None,
+    response = client.post(
+        URL,
+        headers=auth,
+        json={
+            "from_number": FROM,
+            "to_number": TO,
+            "retell_llm_dynamic_variables": {
+                "first_name": "Ana",
+                "slot_hour": 14,
+                "is_returning": True,
+                "balance": 12.5,
+                "middle_name": None,
+            },
         },
-    })
+    )
     assert response.status_code == 201, response.get_json()
     sent = simulator.creates()[-1]["body"]["retell_llm_dynamic_variables"]
-    assert sent == {"first_name": "Ana", "slot_hour": "14",
-                    "is_returning": "true", "balance": "12.5"}
+    assert sent == {
+        "first_name": "Ana",
+        "slot_hour": "14",
+        "is_returning": "true",
+        "balance": "12.5",
+    }
     warnings = response.get_json()["warnings"]
     assert any("middle_name" in warning for warning in warnings)
 
 
 def test_nested_dynamic_variable_is_refused_before_retell(client, auth, simulator):
     """B01: an object value is a 422 naming its path, and nothing goes upstream."""
-    response = client.post(URL, headers=auth, json={
-        "from_number": FROM, "to_number": TO,
-        "retell_llm_dynamic_variables": {"first_name": "Ana",
-                                         "prefs": {"lang": "es"}},
-    })
+    response = client.post(
+        URL,
+        headers=auth,
+        json={
+            "from_number": FROM,
+            "to_number": TO,
+            "retell_llm_dynamic_variables": {
+                "first_name": "Ana",
+                "prefs": {"lang": "es"},
+            },
+        },
+    )
     errors = field_errors(response)
     assert "object" in errors["retell_llm_dynamic_variables.prefs"]
     assert simulator.creates() == []
@@ -87,11 +109,18 @@ def test_nested_dynamic_variable_is_refused_before_retell(client, auth, simulato
 
 def test_key_value_list_from_a_mapper_is_accepted(client, auth, simulator):
     """Mappers produce [{key, value}] lists; they mean the same object."""
-    response = client.post(URL, headers=auth, json={
-        "from_number": FROM, "to_number": TO,
-        "retell_llm_dynamic_variables": [{"key": "name", "value": "Ana"},
-                                         {"key": "hour", "value": 9}],
-    })
+    response = client.post(
+        URL,
+        headers=auth,
+        json={
+            "from_number": FROM,
+            "to_number": TO,
+            "retell_llm_dynamic_variables": [
+                {"key": "name", "value": "Ana"},
+                {"key": "hour", "value": 9},
+            ],
+        },
+    )
     assert response.status_code == 201, response.get_json()
     sent = simulator.creates()[-1]["body"]["retell_llm_dynamic_variables"]
     assert sent == {"name": "Ana", "hour": "9"}
@@ -105,8 +134,9 @@ def test_key_value_list_from_a_mapper_is_accepted(client, auth, simulator):
 def test_numbers_not_in_e164_are_refused(client, auth, simulator, to_number):
     """B02: national and plus-less forms are a 422 that repeats the value."""
     errors = field_errors(
-        client.post(URL, json={"from_number": FROM, "to_number": to_number},
-                    headers=auth)
+        client.post(
+            URL, json={"from_number": FROM, "to_number": to_number}, headers=auth
+        )
     )
     assert to_number in errors["to_number"]
     assert "+" in errors["to_number"]
@@ -116,7 +146,8 @@ def test_numbers_not_in_e164_are_refused(client, auth, simulator, to_number):
 def test_decorated_e164_is_normalised(client, auth, simulator):
     """B02: '+1 415-555-0134' is unambiguous; it is normalised and returned."""
     response = client.post(
-        URL, json={"from_number": "+1 415-555-0100", "to_number": "+1 415-555-0134"},
+        URL,
+        json={"from_number": "+1 415-555-0100", "to_number": "+1 415-555-0134"},
         headers=auth,
     )
     assert response.status_code == 201, response.get_json()
@@ -137,8 +168,9 @@ def test_decorated_e164_is_normalised(client, auth, simulator):
 def test_spreadsheet_numbers_are_refused(client, auth, simulator, to_number, hint):
     """B03: JSON numbers fail on type, scientific notation gets a hint."""
     errors = field_errors(
-        client.post(URL, json={"from_number": FROM, "to_number": to_number},
-                    headers=auth)
+        client.post(
+            URL, json={"from_number": FROM, "to_number": to_number}, headers=auth
+        )
     )
     assert hint in errors["to_number"]
     assert simulator.creates() == []
@@ -146,11 +178,16 @@ def test_spreadsheet_numbers_are_refused(client, auth, simulator, to_number, hin
 
 def test_metadata_may_arrive_as_a_json_string(client, auth, simulator):
     """Make and Zapier often map JSON as text; it means the same object."""
-    response = client.post(URL, headers=auth, json={
-        "from_number": FROM, "to_number": TO,
-        "metadata": '{"row": 7, "sheet": "Leads"}',
-        "agent_override": '{"agent": {"max_call_duration_ms": 600000}}',
-    })
+    response = client.post(
+        URL,
+        headers=auth,
+        json={
+            "from_number": FROM,
+            "to_number": TO,
+            "metadata": '{"row": 7, "sheet": "Leads"}',
+            "agent_override": '{"agent": {"max_call_duration_ms": 600000}}',
+        },
+    )
     assert response.status_code == 201, response.get_json()
     sent = simulator.creates()[-1]["body"]
     assert sent["metadata"] == {"row": 7, "sheet": "Leads"}
@@ -159,28 +196,48 @@ def test_metadata_may_arrive_as_a_json_string(client, auth, simulator):
 
 def test_broken_json_string_names_the_field(client, auth, simulator):
     """Metadata text that is not JSON is a 422 on that field."""
-    errors = field_errors(client.post(URL, headers=auth, json={
-        "from_number": FROM, "to_number": TO, "metadata": '{"row": 7,',
-    }))
+    errors = field_errors(
+        client.post(
+            URL,
+            headers=auth,
+            json={
+                "from_number": FROM,
+                "to_number": TO,
+                "metadata": '{"row": 7,',
+            },
+        )
+    )
     assert "metadata" in errors
     assert simulator.creates() == []
 
 
 def test_retell_number_cannot_call_abroad(client, auth, simulator):
     """A Retell-bought number calling another country is refused before the create."""
-    errors = field_errors(client.post(URL, headers=auth, json={
-        "from_number": FROM, "to_number": "+442079460123",
-    }))
+    errors = field_errors(
+        client.post(
+            URL,
+            headers=auth,
+            json={
+                "from_number": FROM,
+                "to_number": "+442079460123",
+            },
+        )
+    )
     assert "same country" in errors["to_number"]
     assert simulator.creates() == []
 
 
 def test_ignore_e164_validation_skips_only_the_format_check(client, auth, simulator):
     """With the flag set, a non-E.164 from_number is passed to Retell as is."""
-    response = client.post(URL, headers=auth, json={
-        "from_number": "+442079460000", "to_number": TO,
-        "ignore_e164_validation": True,
-    })
+    response = client.post(
+        URL,
+        headers=auth,
+        json={
+            "from_number": "+442079460000",
+            "to_number": TO,
+            "ignore_e164_validation": True,
+        },
+    )
     assert response.status_code == 201, response.get_json()
     assert simulator.creates()[-1]["body"]["ignore_e164_validation"] is True
 
@@ -200,8 +257,11 @@ def test_idempotency_header_is_sent_as_retells_key(client, auth, simulator):
 
 def test_header_and_field_keys_must_agree(client, auth, simulator):
     """Two different idempotency keys in one request are a 422."""
-    errors = field_errors(client.post(
-        URL, json={"from_number": FROM, "to_number": TO, "idempotency_key": "a"},
-        headers={**auth, "Idempotency-Key": "b"},
-    ))
+    errors = field_errors(
+        client.post(
+            URL,
+            json={"from_number": FROM, "to_number": TO, "idempotency_key": "a"},
+            headers={**auth, "Idempotency-Key": "b"},
+        )
+    )
     assert "idempotency_key" in errors

@@ -20,8 +20,15 @@ def problem(response, status: int, code: str) -> dict:
 
 @pytest.mark.parametrize(
     "header",
-    [None, "", "Bearer", "Bearer ", "Basic a2V5OnNlY3JldA==", "Bearer two words",
-     "key_test_0000"],
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic a2V5OnNlY3JldA==",
+        "Bearer two words",
+        "key_test_0000",
+    ],
     ids=["missing", "empty", "no-key", "blank-key", "basic", "spaces", "no-scheme"],
 )
 def test_missing_or_malformed_key_is_401(client, header):
@@ -33,8 +40,9 @@ def test_missing_or_malformed_key_is_401(client, header):
 
 def test_key_retell_rejects_is_401_with_a_hint(client):
     """B19: Retell's 401 comes back as 401, without echoing the key."""
-    response = client.post(URL, json=BODY,
-                           headers={"Authorization": "Bearer key_not_known_1"})
+    response = client.post(
+        URL, json=BODY, headers={"Authorization": "Bearer key_not_known_1"}
+    )
     body = problem(response, 401, "unauthorized")
     assert "key_not_known_1" not in response.get_data(as_text=True)
     assert body["detail"]
@@ -48,9 +56,7 @@ def test_key_retell_rejects_is_401_with_a_hint(client):
     ],
     ids=["retell-429", "retell-500"],
 )
-def test_upstream_failures_keep_their_class(
-    app, client, auth, to_number, status, code
-):
+def test_upstream_failures_keep_their_class(app, client, auth, to_number, status, code):
     """B19/B10: Retell's 429 stays 429 with Retry-After; its 5xx becomes 502."""
     app.extensions["connector"].retell.backoff_base = 0.01
     response = client.post(URL, json={**BODY, "to_number": to_number}, headers=auth)
@@ -61,8 +67,9 @@ def test_upstream_failures_keep_their_class(
 
 def test_number_not_owned_passes_retells_message_through(client, auth):
     """B19: a from_number the account does not own fails loudly with Retell's words."""
-    response = client.post(URL, json={**BODY, "from_number": "+14155550142"},
-                           headers=auth)
+    response = client.post(
+        URL, json={**BODY, "from_number": "+14155550142"}, headers=auth
+    )
     assert 400 <= response.status_code < 500
     body = response.get_json()
     assert body["code"] in ("upstream_rejected", "not_found")
@@ -71,23 +78,26 @@ def test_number_not_owned_passes_retells_message_through(client, auth):
 
 def test_number_without_outbound_agent_is_a_clear_4xx(client, auth):
     """B19: no agent bound to the number is Retell's 400, passed on, not silence."""
-    response = client.post(URL, json={**BODY, "from_number": "+14155550109"},
-                           headers=auth)
+    response = client.post(
+        URL, json={**BODY, "from_number": "+14155550109"}, headers=auth
+    )
     body = problem(response, 400, "upstream_rejected")
     assert "agent" in body["detail"].lower()
 
 
 def test_unknown_call_is_404(client, auth):
     """get-call with an id Retell does not know is a 404 (Retell says 422)."""
-    response = client.post("/v1/actions/get-call", json={"call_id": "call_nope"},
-                           headers=auth)
+    response = client.post(
+        "/v1/actions/get-call", json={"call_id": "call_nope"}, headers=auth
+    )
     problem(response, 404, "not_found")
 
 
 def test_unknown_action_is_404(client, auth):
     """A typo in the action key names the actions that exist."""
-    body = problem(client.post("/v1/actions/create-call", json={}, headers=auth),
-                   404, "not_found")
+    body = problem(
+        client.post("/v1/actions/create-call", json={}, headers=auth), 404, "not_found"
+    )
     assert "create-phone-call" in body["detail"]
 
 
@@ -99,8 +109,7 @@ def test_unknown_route_and_method_are_problems(client, auth):
 
 def test_unknown_field_is_named(client, auth):
     """A field the action does not have is a 422 naming it (a mapper typo)."""
-    response = client.post(URL, json={**BODY, "to_numbr": "+14155550134"},
-                           headers=auth)
+    response = client.post(URL, json={**BODY, "to_numbr": "+14155550134"}, headers=auth)
     body = problem(response, 422, "validation_failed")
     assert "to_numbr" in {error["field"] for error in body["errors"]}
 
@@ -154,23 +163,26 @@ def test_form_body_maps_to_the_same_fields(client, auth, simulator):
 
 def test_other_charsets_are_415(client, auth):
     """B24: a body declared in another charset is refused, naming UTF-8."""
-    response = client.post(URL, data=b"{}",
-                           content_type="application/json; charset=latin-1",
-                           headers=auth)
+    response = client.post(
+        URL, data=b"{}", content_type="application/json; charset=latin-1", headers=auth
+    )
     body = problem(response, 415, "unsupported_charset")
     assert "UTF-8" in body["detail"]
 
 
 def test_other_media_types_are_415(client, auth):
     """XML or plain text is a 415 that names application/json."""
-    response = client.post(URL, data=b"<call/>", content_type="text/xml",
-                           headers=auth)
+    response = client.post(URL, data=b"<call/>", content_type="text/xml", headers=auth)
     body = problem(response, 415, "unsupported_media_type")
     assert "application/json" in body["detail"]
 
 
 def test_oversized_body_is_413(client, auth):
     """A body over the limit is a 413 problem, not memory spent."""
-    response = client.post(URL, data=b"{" + b" " * (5 * 1024 * 1024) + b"}",
-                           content_type="application/json", headers=auth)
+    response = client.post(
+        URL,
+        data=b"{" + b" " * (5 * 1024 * 1024) + b"}",
+        content_type="application/json",
+        headers=auth,
+    )
     problem(response, 413, "payload_too_large")

@@ -17,7 +17,9 @@ FIXTURE = (
     '"https:\\/\\/example.invalid\\/r.wav","cost":1.50,'
     '"start_timestamp":1767225600000}}'
 ).encode()
-GOOD = "v=1767225600000,d=1e7a5256267c04f001b1d41c281573b2616e0200cbbc76d00eb684107bedaf52"
+GOOD = (
+    "v=1767225600000,d=1e7a5256267c04f001b1d41c281573b2616e0200cbbc76d00eb684107bedaf52"
+)
 
 
 @pytest.fixture
@@ -29,18 +31,23 @@ def account(app, client, auth):
 
 
 def subscribe(client, auth, trigger: str, url: str) -> dict:
-    response = client.post(f"/v1/triggers/{trigger}/subscriptions",
-                           json={"target_url": url}, headers=auth)
+    response = client.post(
+        f"/v1/triggers/{trigger}/subscriptions", json={"target_url": url}, headers=auth
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
 
 def post(client, account, body: bytes, signature: str | None, header_name=None):
-    headers = {} if signature is None else {
-        header_name or "x-retell-signature": signature
-    }
-    return client.post(f"/v1/webhooks/retell/{account}", data=body,
-                       content_type="application/json", headers=headers)
+    headers = (
+        {} if signature is None else {header_name or "x-retell-signature": signature}
+    )
+    return client.post(
+        f"/v1/webhooks/retell/{account}",
+        data=body,
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 def deliver_all(app) -> int:
@@ -80,18 +87,32 @@ def test_changed_body_is_refused_and_not_stored(app, client, auth, account, hook
 @pytest.mark.parametrize(
     ("signature", "code"),
     [
-        ("v=1767225600000,d=69a22e193dd631be5544c483a7504ef29dca339c889b3616940027d54"
-         "fcdb7a5", "invalid_signature"),
-        ("02781f4cd299970437a102d04cd17011606ea39b1b48b3d566b9e1e59fef3ef2",
-         "malformed_signature"),
+        (
+            "v=1767225600000,d=69a22e193dd631be5544c483a7504ef29dca339c889b3616940027d54"
+            "fcdb7a5",
+            "invalid_signature",
+        ),
+        (
+            "02781f4cd299970437a102d04cd17011606ea39b1b48b3d566b9e1e59fef3ef2",
+            "malformed_signature",
+        ),
         ("v=1767225600000,d=", "malformed_signature"),
         ("garbage", "malformed_signature"),
         (None, "missing_signature"),
-        ("v=1767225000000,d=762eea2963dd2f3ce02c032c4cda5aadc3d1f3fa742c66baabefd7220"
-         "baccdcc", "stale_signature"),
+        (
+            "v=1767225000000,d=762eea2963dd2f3ce02c032c4cda5aadc3d1f3fa742c66baabefd7220"
+            "baccdcc",
+            "stale_signature",
+        ),
     ],
-    ids=["re-dumped-body", "bare-digest", "empty-digest", "garbage", "missing",
-         "ten-minutes-old"],
+    ids=[
+        "re-dumped-body",
+        "bare-digest",
+        "empty-digest",
+        "garbage",
+        "missing",
+        "ten-minutes-old",
+    ],
 )
 def test_wrong_schemes_are_401(app, client, auth, account, signature, code):
     """B06: every wrong or stale header is a 401 with its reason, never a 500."""
@@ -121,18 +142,25 @@ def signed(body: dict, ts: int = NOW_MS) -> tuple[bytes, str]:
 
 
 def call(call_id: str, **fields) -> dict:
-    return {"call_id": call_id, "call_type": "phone_call", "agent_id": "agent_1",
-            "call_status": "ended", "from_number": "+14155550100",
-            "to_number": "+14155550123", **fields}
+    return {
+        "call_id": call_id,
+        "call_type": "phone_call",
+        "agent_id": "agent_1",
+        "call_status": "ended",
+        "from_number": "+14155550100",
+        "to_number": "+14155550123",
+        **fields,
+    }
 
 
 def test_duplicate_webhook_is_delivered_once(app, client, auth, account, hooks):
     """B08: the same event twice (new signature time) gives one delivery."""
-    sub = subscribe(client, auth, "call_analyzed",
-                    f"{hooks.url}/hooks/call_analyzed")
+    sub = subscribe(client, auth, "call_analyzed", f"{hooks.url}/hooks/call_analyzed")
     hooks.secrets["call_analyzed"] = sub["secret"]
-    body = {"event": "call_analyzed",
-            "call": call("call_test_0001", call_analysis={"call_successful": True})}
+    body = {
+        "event": "call_analyzed",
+        "call": call("call_test_0001", call_analysis={"call_successful": True}),
+    }
     first = post(client, account, *signed(body, NOW_MS - 200))
     second = post(client, account, *signed(body, NOW_MS))
     assert first.status_code == second.status_code == 200
@@ -148,10 +176,18 @@ def test_call_state_never_moves_backwards(app, client, auth, account):
     from connector.store.events import latest_call
 
     engine = app.extensions["connector"].engine
-    post(client, account, *signed({"event": "call_ended",
-                                   "call": call("call_x", call_status="ended")}))
-    post(client, account, *signed({"event": "call_started",
-                                   "call": call("call_x", call_status="ongoing")}))
+    post(
+        client,
+        account,
+        *signed({"event": "call_ended", "call": call("call_x", call_status="ended")}),
+    )
+    post(
+        client,
+        account,
+        *signed(
+            {"event": "call_started", "call": call("call_x", call_status="ongoing")}
+        ),
+    )
     assert latest_call(engine, account, "call_x")["call_status"] == "ended"
 
 
@@ -160,8 +196,9 @@ def test_failed_call_also_fires_call_failed(app, client, auth, account, hooks):
     for trigger in ("call_ended", "call_failed"):
         sub = subscribe(client, auth, trigger, f"{hooks.url}/hooks/{trigger}")
         hooks.secrets[trigger] = sub["secret"]
-    busy = call("call_busy", call_status="not_connected",
-                disconnection_reason="dial_busy")
+    busy = call(
+        "call_busy", call_status="not_connected", disconnection_reason="dial_busy"
+    )
     for event in ("call_ended", "call_analyzed"):
         post(client, account, *signed({"event": event, "call": busy}))
     assert deliver_all(app) == 2
@@ -174,17 +211,20 @@ def test_failed_call_also_fires_call_failed(app, client, auth, account, hooks):
 
 def test_legacy_data_key_is_read(client, account):
     """Older payloads carry the call under "data"; they are stored the same."""
-    response = post(client, account, *signed(
-        {"event": "call_ended", "data": call("call_legacy")}
-    ))
+    response = post(
+        client, account, *signed({"event": "call_ended", "data": call("call_legacy")})
+    )
     assert response.status_code == 200
     assert response.get_json()["events"][0]["new"] is True
 
 
 @pytest.mark.parametrize(
     "body",
-    [{"event": "call_ended"}, {"event": "call_ended", "call": "x"},
-     {"event": "call_ended", "call": {"call_id": 5}}],
+    [
+        {"event": "call_ended"},
+        {"event": "call_ended", "call": "x"},
+        {"event": "call_ended", "call": {"call_id": 5}},
+    ],
     ids=["no-call", "call-not-object", "call-id-not-string"],
 )
 def test_signed_but_malformed_webhooks_are_400(client, account, body):
@@ -195,8 +235,38 @@ def test_signed_but_malformed_webhooks_are_400(client, account, body):
 
 def test_events_that_are_not_triggers_are_acknowledged(client, account):
     """transcript_updated and the like get a 2xx so Retell does not retry them."""
-    response = post(client, account, *signed(
-        {"event": "transcript_updated", "call": call("call_t")}
-    ))
+    response = post(
+        client,
+        account,
+        *signed({"event": "transcript_updated", "call": call("call_t")}),
+    )
     assert response.status_code == 200
     assert response.get_json()["ignored"] is True
+
+
+def test_flat_keys_stay_when_a_later_call_has_no_metadata(client, auth, account):
+    """B16: nested values are flattened, and the keys stay (as null) next time."""
+    nested = call(
+        "call_n1",
+        metadata={"crm": {"lead_id": "L-1001",
+                          "owner": {"email": "owner@example.invalid"}}},
+        call_analysis={
+            "call_summary": "…",
+            "custom_analysis_data": {
+                "appointment": {"date": "2026-01-05", "slots": ["09:00", "10:30"]},
+                "interested": True,
+            },
+        },
+    )
+    post(client, account, *signed({"event": "call_analyzed", "call": nested}))
+    post(client, account, *signed({"event": "call_analyzed",
+                                   "call": call("call_n2")}))
+    latest, first = client.get("/v1/triggers/call_analyzed/events",
+                               headers=auth).get_json()
+    assert first["metadata__crm__lead_id"] == "L-1001"
+    prefix = "call_analysis__custom_analysis_data__appointment__"
+    assert first[prefix + "slots"] == "09:00, 10:30"
+    assert first["call_analysis__custom_analysis_data__interested"] is True
+    assert first["metadata"]["crm"]["lead_id"] == "L-1001"
+    assert latest["metadata__crm__lead_id"] is None
+    assert prefix + "date" in latest
