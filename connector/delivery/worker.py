@@ -22,8 +22,8 @@ from . import signing
 
 log = logging.getLogger(__name__)
 
-#: Attempts before a delivery is dead-lettered. With the backoff below the last one
-#: happens roughly a day after the first.
+#: Attempts before a delivery is dead-lettered. With the backoff below they span
+#: about two and a half hours on average and at most about five.
 MAX_ATTEMPTS = 15
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 3600.0
