@@ -35,8 +35,10 @@ class Subscriber:
             self.requests.append(
                 {"headers": dict(request.headers), "body": request.get_data()}
             )
-            status = self.statuses.pop(0) if len(self.statuses) > 1 else (
-                self.statuses[0] if self.statuses else 204
+            status = (
+                self.statuses.pop(0)
+                if len(self.statuses) > 1
+                else (self.statuses[0] if self.statuses else 204)
             )
         return Response(status=status, headers=self.headers)(environ, start_response)
 
@@ -49,19 +51,22 @@ def account(app, client, auth):
 
 
 def subscribe(client, auth, url: str, trigger: str = "call_ended") -> dict:
-    response = client.post(f"/v1/triggers/{trigger}/subscriptions",
-                           json={"target_url": url}, headers=auth)
+    response = client.post(
+        f"/v1/triggers/{trigger}/subscriptions", json={"target_url": url}, headers=auth
+    )
     assert response.status_code in (200, 201), response.get_json()
     return response.get_json()
 
 
 def ended(client, account, call_id: str) -> None:
-    body = {"event": "call_ended", "call": {"call_id": call_id,
-                                             "call_status": "ended"}}
+    body = {"event": "call_ended", "call": {"call_id": call_id, "call_status": "ended"}}
     raw = json.dumps(body, separators=(",", ":")).encode()
-    response = client.post(f"/v1/webhooks/retell/{account}", data=raw,
-                           content_type="application/json",
-                           headers={"x-retell-signature": sign(raw, API_KEY, NOW_MS)})
+    response = client.post(
+        f"/v1/webhooks/retell/{account}",
+        data=raw,
+        content_type="application/json",
+        headers={"x-retell-signature": sign(raw, API_KEY, NOW_MS)},
+    )
     assert response.status_code == 200, response.get_json()
 
 
@@ -73,8 +78,9 @@ def worker(app) -> DeliveryWorker:
 def make_due(app) -> None:
     """Move every scheduled retry to now, as if its backoff had passed."""
     with app.extensions["connector"].engine.begin() as conn:
-        conn.execute(update(outbox).where(outbox.c.state == "pending")
-                     .values(next_attempt_at=0))
+        conn.execute(
+            update(outbox).where(outbox.c.state == "pending").values(next_attempt_at=0)
+        )
 
 
 def rows(app) -> list:
@@ -82,8 +88,7 @@ def rows(app) -> list:
         return conn.execute(select(outbox).order_by(outbox.c.id)).all()
 
 
-def test_delivery_is_signed_with_standard_webhooks_headers(app, client, auth,
-                                                           account):
+def test_delivery_is_signed_with_standard_webhooks_headers(app, client, auth, account):
     """The subscriber can verify each delivery with its subscription's secret."""
     hook = Subscriber(204)
     with serving(hook) as url:
@@ -96,8 +101,9 @@ def test_delivery_is_signed_with_standard_webhooks_headers(app, client, auth,
     assert json.loads(request["body"])["id"] == "call_a:call_ended"
 
 
-def test_failed_delivery_is_retried_with_the_same_webhook_id(app, client, auth,
-                                                             account):
+def test_failed_delivery_is_retried_with_the_same_webhook_id(
+    app, client, auth, account
+):
     """A 500 schedules a retry; the retry carries the same webhook-id."""
     hook = Subscriber(500, 204)
     with serving(hook) as url:
@@ -180,8 +186,9 @@ def test_a_crashed_worker_lease_expires_and_the_event_is_redelivered(
         subscribe(client, auth, url)
         ended(client, account, "call_g")
         # The first worker claims, then "dies" before sending anything.
-        crashed = outbox_queries.claim(services.engine, limit=10, lease_ms=60_000,
-                                       busy={}, per_target=2)
+        crashed = outbox_queries.claim(
+            services.engine, limit=10, lease_ms=60_000, busy={}, per_target=2
+        )
         assert len(crashed) == 1
         assert worker(app).run_once() == 0  # still leased
         with services.engine.begin() as conn:
@@ -199,8 +206,11 @@ def test_one_slow_subscriber_holds_only_its_own_slots(app, client, auth, account
         for index in range(5):
             ended(client, account, f"call_h{index}")
         claimed = outbox_queries.claim(
-            services.engine, limit=10, lease_ms=60_000,
-            busy={slow["id"]: 2}, per_target=2,
+            services.engine,
+            limit=10,
+            lease_ms=60_000,
+            busy={slow["id"]: 2},
+            per_target=2,
         )
     assert claimed and all(d.subscription_id != slow["id"] for d in claimed)
 

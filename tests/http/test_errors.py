@@ -58,7 +58,6 @@ def test_key_retell_rejects_is_401_with_a_hint(client):
 )
 def test_upstream_failures_keep_their_class(app, client, auth, to_number, status, code):
     """B19/B10: Retell's 429 stays 429 with Retry-After; its 5xx becomes 502."""
-    app.extensions["connector"].retell.backoff_base = 0.01
     response = client.post(URL, json={**BODY, "to_number": to_number}, headers=auth)
     problem(response, status, code)
     if status == 429:

@@ -248,8 +248,9 @@ def test_flat_keys_stay_when_a_later_call_has_no_metadata(client, auth, account)
     """B16: nested values are flattened, and the keys stay (as null) next time."""
     nested = call(
         "call_n1",
-        metadata={"crm": {"lead_id": "L-1001",
-                          "owner": {"email": "owner@example.invalid"}}},
+        metadata={
+            "crm": {"lead_id": "L-1001", "owner": {"email": "owner@example.invalid"}}
+        },
         call_analysis={
             "call_summary": "…",
             "custom_analysis_data": {
@@ -259,10 +260,10 @@ def test_flat_keys_stay_when_a_later_call_has_no_metadata(client, auth, account)
         },
     )
     post(client, account, *signed({"event": "call_analyzed", "call": nested}))
-    post(client, account, *signed({"event": "call_analyzed",
-                                   "call": call("call_n2")}))
-    latest, first = client.get("/v1/triggers/call_analyzed/events",
-                               headers=auth).get_json()
+    post(client, account, *signed({"event": "call_analyzed", "call": call("call_n2")}))
+    latest, first = client.get(
+        "/v1/triggers/call_analyzed/events", headers=auth
+    ).get_json()
     assert first["metadata__crm__lead_id"] == "L-1001"
     prefix = "call_analysis__custom_analysis_data__appointment__"
     assert first[prefix + "slots"] == "09:00, 10:30"

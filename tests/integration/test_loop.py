@@ -36,13 +36,19 @@ class Processes:
 
     def _spawn(self, *args: str) -> subprocess.Popen:
         return subprocess.Popen(
-            [sys.executable, "-m", *args], env=self.env,
-            stdout=self.log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", *args],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def start_web(self) -> None:
         self.web = self._spawn(
-            "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            "2",
             "connector.app:create_app()",
         )
         deadline = time.monotonic() + 30
@@ -89,7 +95,8 @@ def connect(processes, simulator, hooks, triggers) -> requests.Session:
     for trigger in triggers:
         response = api.post(
             f"{processes.url}/v1/triggers/{trigger}/subscriptions",
-            json={"target_url": f"{hooks.url}/hooks/{trigger}"}, timeout=10,
+            json={"target_url": f"{hooks.url}/hooks/{trigger}"},
+            timeout=10,
         )
         assert response.status_code == 201, response.text
         hooks.secrets[trigger] = response.json()["secret"]
@@ -99,18 +106,29 @@ def connect(processes, simulator, hooks, triggers) -> requests.Session:
 def test_a_placed_call_reports_every_event(processes, simulator, hooks):
     """Under gunicorn: a connected call and a busy one bring all their events."""
     processes.start_worker()
-    api = connect(processes, simulator, hooks,
-                  ("call_started", "call_ended", "call_analyzed", "call_failed"))
-    good = api.post(f"{processes.url}/v1/actions/create-phone-call", timeout=20,
-                    json={"from_number": "+14155550100",
-                          "to_number": "+14155550123"}).json()
-    busy = api.post(f"{processes.url}/v1/actions/create-phone-call", timeout=20,
-                    json={"from_number": "+14155550100",
-                          "to_number": "+14155550170"}).json()
+    api = connect(
+        processes,
+        simulator,
+        hooks,
+        ("call_started", "call_ended", "call_analyzed", "call_failed"),
+    )
+    good = api.post(
+        f"{processes.url}/v1/actions/create-phone-call",
+        timeout=20,
+        json={"from_number": "+14155550100", "to_number": "+14155550123"},
+    ).json()
+    busy = api.post(
+        f"{processes.url}/v1/actions/create-phone-call",
+        timeout=20,
+        json={"from_number": "+14155550100", "to_number": "+14155550170"},
+    ).json()
     expected = {
-        f"{good['call_id']}:call_started", f"{good['call_id']}:call_ended",
-        f"{good['call_id']}:call_analyzed", f"{busy['call_id']}:call_ended",
-        f"{busy['call_id']}:call_analyzed", f"{busy['call_id']}:call_failed",
+        f"{good['call_id']}:call_started",
+        f"{good['call_id']}:call_ended",
+        f"{good['call_id']}:call_analyzed",
+        f"{busy['call_id']}:call_ended",
+        f"{busy['call_id']}:call_analyzed",
+        f"{busy['call_id']}:call_failed",
     }
     assert hooks.wait_for(expected, time.monotonic() + 30) == set()
     assert hooks.problems == []
@@ -123,14 +141,17 @@ def test_events_wait_for_a_worker_killed_mid_run(processes, simulator, hooks):
     processes.start_worker()
     processes.kill_worker()
     api = connect(processes, simulator, hooks, ("call_ended",))
-    placed = api.post(f"{processes.url}/v1/actions/create-phone-call", timeout=20,
-                      json={"from_number": "+14155550100",
-                            "to_number": "+14155550123"}).json()
+    placed = api.post(
+        f"{processes.url}/v1/actions/create-phone-call",
+        timeout=20,
+        json={"from_number": "+14155550100", "to_number": "+14155550123"},
+    ).json()
     event_id = f"{placed['call_id']}:call_ended"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        stored = api.get(f"{processes.url}/v1/triggers/call_ended/events",
-                         timeout=10).json()
+        stored = api.get(
+            f"{processes.url}/v1/triggers/call_ended/events", timeout=10
+        ).json()
         if stored:
             break
         time.sleep(0.2)
@@ -149,9 +170,11 @@ def test_web_restart_keeps_subscriptions_and_accounts(processes, simulator, hook
     processes.web.terminate()
     processes.web.wait(10)
     processes.start_web()
-    placed = api.post(f"{processes.url}/v1/actions/create-phone-call", timeout=20,
-                      json={"from_number": "+14155550100",
-                            "to_number": "+14155550123"}).json()
+    placed = api.post(
+        f"{processes.url}/v1/actions/create-phone-call",
+        timeout=20,
+        json={"from_number": "+14155550100", "to_number": "+14155550123"},
+    ).json()
     event_id = f"{placed['call_id']}:call_ended"
     assert hooks.wait_for({event_id}, time.monotonic() + 30) == set()
 
@@ -160,7 +183,9 @@ def test_the_readme_demo_passes():
     """README command 1: `connector demo` exits 0 with every event delivered."""
     result = subprocess.run(
         [sys.executable, "-m", "connector", "demo"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "every signature verified" in result.stdout
