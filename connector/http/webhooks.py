@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks")
 
+#: Retell's ids are about 32 characters; the column holds 128.
+MAX_CALL_ID = 128
+
 
 @bp.post("/retell/<account_id>")
 def receive(account_id: str):
@@ -50,7 +53,8 @@ def receive(account_id: str):
     event = body.get("event")
     # Older Retell payloads carried the call under "data" (retell-api.md, section 4).
     call = body.get("call") if "call" in body else body.get("data")
-    if not isinstance(call, dict) or not isinstance(call.get("call_id"), str):
+    call_id = call.get("call_id") if isinstance(call, dict) else None
+    if not isinstance(call_id, str) or not 0 < len(call_id) <= MAX_CALL_ID:
         return problem(
             400,
             "invalid_webhook",

@@ -6,9 +6,7 @@ from marshmallow import Schema, fields
 
 
 class PhoneNumberOutput(Schema):
-    phone_number = fields.String(
-        metadata={"description": "The number, in E.164 form."}
-    )
+    phone_number = fields.String(metadata={"description": "The number, in E.164 form."})
     phone_number_type = fields.String(
         allow_none=True,
         metadata={

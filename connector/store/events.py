@@ -105,11 +105,16 @@ def _advance_call(engine, conn, account_id, call, stage, now) -> None:
         )
         .values(
             stage=stage,
-            call_status=call.get("call_status"),
+            call_status=_text(call.get("call_status")),
             call=json.dumps(call, ensure_ascii=False),
             updated_at=now,
         )
     )
+
+
+def _text(value) -> str | None:
+    # Retell's statuses are short strings; anything else is kept only in the JSON.
+    return value[:40] if isinstance(value, str) else None
 
 
 def latest_call(engine: Engine, account_id: str, call_id: str) -> dict | None:

@@ -271,3 +271,12 @@ def test_flat_keys_stay_when_a_later_call_has_no_metadata(client, auth, account)
     assert first["metadata"]["crm"]["lead_id"] == "L-1001"
     assert latest["metadata__crm__lead_id"] is None
     assert prefix + "date" in latest
+
+
+@pytest.mark.parametrize("call_id", ["", "c" * 129], ids=["empty", "too-long"])
+def test_unusable_call_ids_are_400(client, account, call_id):
+    """A call id that cannot be a Retell id is refused, not stored."""
+    response = post(
+        client, account, *signed({"event": "call_ended", "call": call(call_id)})
+    )
+    assert response.status_code == 400

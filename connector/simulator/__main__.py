@@ -1,0 +1,5 @@
+"""``python -m connector.simulator``: serve the Retell simulator."""
+
+from .cli import main
+
+main()
