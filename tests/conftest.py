@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import threading
 from contextlib import contextmanager
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from connector.app import create_app
@@ -17,6 +21,40 @@ from connector.simulator import create_app as create_simulator
 
 API_KEY = "key_test_0000"
 OTHER_KEY = "key_test_other_0000"
+#: The machine's PostgreSQL (trust auth); each test gets a schema of its own there.
+POSTGRES = os.environ.get(
+    "CONNECTOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def pytest_generate_tests(metafunc):
+    """Tests marked ``both_databases`` run once on SQLite and once on PostgreSQL."""
+    if (
+        metafunc.definition.get_closest_marker("both_databases")
+        and "database_url" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def database_url(request, tmp_path):
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite:///{tmp_path / 'connector.db'}"
+        return
+    schema = "test_" + secrets.token_hex(6)
+    admin = create_engine(POSTGRES)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except OperationalError as err:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES}: {err.orig}")
+    try:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 @contextmanager
@@ -87,9 +125,9 @@ def simulator():
 
 
 @pytest.fixture
-def settings(tmp_path, simulator):
+def settings(tmp_path, simulator, database_url):
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'connector.db'}",
+        database_url=database_url,
         retell_base_url=simulator.url,
         public_url="http://127.0.0.1:9",
         secret_key="test-secret-key",

@@ -29,6 +29,10 @@ BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 3600.0
 #: Longest Retry-After from a subscriber that we honour as given.
 RETRY_AFTER_CAP_S = 3600
+#: After this many failures in a row a subscriber gets one probe per
+#: BREAKER_PAUSE_MS instead of its whole backlog (field case B22).
+BREAKER_FAILURES = 20
+BREAKER_PAUSE_MS = 60_000
 #: How much of a subscriber's answer we read; the rest is not our business.
 RESPONSE_CAP_BYTES = 4096
 
@@ -179,7 +183,12 @@ class DeliveryWorker:
         attempts = delivery.attempts + 1
         if attempts >= MAX_ATTEMPTS:
             outbox.settle(
-                self.engine, delivery, state="dead", status=status, error=error
+                self.engine,
+                delivery,
+                state="dead",
+                status=status,
+                error=error,
+                breaker=(BREAKER_FAILURES, BREAKER_PAUSE_MS),
             )
             log.warning(
                 "delivery %s dead-lettered after %d attempts",
@@ -197,6 +206,7 @@ class DeliveryWorker:
             status=status,
             error=error,
             retry_at=now_ms() + int(delay * 1000),
+            breaker=(BREAKER_FAILURES, BREAKER_PAUSE_MS),
         )
 
 

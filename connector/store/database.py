@@ -7,7 +7,7 @@ import time
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .tables import metadata
+from . import migrate
 
 #: How long a SQLite writer waits for the lock before giving up (field case B25).
 SQLITE_BUSY_MS = 10_000
@@ -24,7 +24,7 @@ def connect(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin_immediate)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    metadata.create_all(engine)
+    migrate.upgrade(engine)
     return engine
 
 

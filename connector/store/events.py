@@ -49,19 +49,22 @@ def ingest(
     with engine.begin() as conn:
         _advance_call(engine, conn, account_id, call, stage, now)
         for item in incoming:
-            inserted = conn.execute(
-                insert_ignoring_duplicates(engine, events).values(
+            # RETURNING gives the new row's id, or nothing when the event was
+            # already stored: the same answer on SQLite and PostgreSQL.
+            event_id = conn.execute(
+                insert_ignoring_duplicates(engine, events)
+                .values(
                     account_id=account_id,
                     call_id=call_id,
                     event=item.event,
                     output=json.dumps(item.output, ensure_ascii=False),
                     received_at=now,
                 )
-            )
-            if not inserted.rowcount:
+                .returning(events.c.id)
+            ).scalar()
+            if event_id is None:
                 results.append(Stored(item.event, new=False, deliveries=0))
                 continue
-            event_id = inserted.inserted_primary_key[0]
             targets = [
                 sub
                 for sub in for_trigger(conn, keyring, account_id, item.event)

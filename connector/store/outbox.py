@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, case, func, or_, select, update
 
 from .database import now_ms
 from .tables import events, outbox, subscriptions
@@ -38,31 +38,38 @@ def claim(
     now = now_ms()
     due = (
         select(outbox.c.id, outbox.c.subscription_id)
+        .join(subscriptions, subscriptions.c.id == outbox.c.subscription_id)
         .where(
             outbox.c.state == "pending",
             outbox.c.next_attempt_at <= now,
             or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+            or_(
+                subscriptions.c.paused_until.is_(None),
+                subscriptions.c.paused_until <= now,
+            ),
         )
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit * 8)
+        # PostgreSQL: rows another worker is claiming right now are skipped rather
+        # than waited for. SQLite has no row locks; its transactions already run
+        # one at a time.
+        .with_for_update(skip_locked=True, of=outbox)
     )
-    with engine.connect() as conn:
-        candidates = conn.execute(due).all()
-    chosen, taken = [], dict(busy)
-    for row in candidates:
-        if taken.get(row.subscription_id, 0) >= per_target:
-            continue
-        taken[row.subscription_id] = taken.get(row.subscription_id, 0) + 1
-        chosen.append(row.id)
-        if len(chosen) == limit:
-            break
-    if not chosen:
-        return []
-    claimed = []
     with engine.begin() as conn:
+        chosen, taken = [], dict(busy)
+        for row in conn.execute(due):
+            if taken.get(row.subscription_id, 0) >= per_target:
+                continue
+            taken[row.subscription_id] = taken.get(row.subscription_id, 0) + 1
+            chosen.append(row.id)
+            if len(chosen) == limit:
+                break
+        if not chosen:
+            return []
+        claimed = []
         for row_id in chosen:
-            # The lease is taken by a conditional update, so two workers racing for the
-            # same row cannot both win it.
+            # Conditional, so that even without row locks two workers cannot both
+            # take the same row.
             won = conn.execute(
                 update(outbox)
                 .where(
@@ -117,8 +124,13 @@ def settle(
     status: int | None,
     error: str | None,
     retry_at: int | None = None,
+    breaker: tuple[int, int] | None = None,
 ) -> None:
-    """Record one attempt's outcome: delivered, dead, or pending until ``retry_at``."""
+    """Record one attempt's outcome: delivered, dead, or pending until ``retry_at``.
+
+    ``breaker`` is (failures, pause_ms): once a subscriber has failed that many times
+    in a row, nothing more is sent to it for ``pause_ms``, and then one probe.
+    """
     now = now_ms()
     values = {
         "attempts": delivery.attempts + 1,
@@ -131,12 +143,23 @@ def settle(
         values["next_attempt_at"] = retry_at
     else:
         values["finished_at"] = now
+    health = {"last_status": status, "last_error": error, "last_attempt_at": now}
+    if state == "delivered":
+        health |= {"consecutive_failures": 0, "paused_until": None}
+    else:
+        failures = subscriptions.c.consecutive_failures + 1
+        health["consecutive_failures"] = failures
+        if breaker is not None:
+            threshold, pause_ms = breaker
+            health["paused_until"] = case(
+                (failures >= threshold, now + pause_ms), else_=None
+            )
     with engine.begin() as conn:
         conn.execute(update(outbox).where(outbox.c.id == delivery.id).values(**values))
         conn.execute(
             update(subscriptions)
             .where(subscriptions.c.id == delivery.subscription_id)
-            .values(last_status=status, last_error=error, last_attempt_at=now)
+            .values(**health)
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -44,6 +45,10 @@ subscriptions = Table(
     Column("last_status", Integer),
     Column("last_error", Text),
     Column("last_attempt_at", BigInteger),
+    # The breaker (field case B22): after many failures in a row the subscriber gets
+    # one probe per interval instead of its whole backlog at once.
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("paused_until", BigInteger),
     UniqueConstraint("account_id", "trigger", "target_url"),
 )
 
@@ -95,4 +100,66 @@ outbox = Table(
     Column("finished_at", BigInteger),
     Index("ix_outbox_due", "state", "next_attempt_at"),
     Index("ix_outbox_subscription", "subscription_id", "state"),
+)
+
+# Idempotency keys, reserved by one atomic insert before Retell is called, so two
+# requests racing with the same key cannot both place a call (field case B20).
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("account_id", String(40), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("status", Integer),
+    Column("response", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("locked_until", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_idempotency_expiry", "expires_at"),
+)
+
+# One row per account: the next moment a create may go to Retell. Every worker and
+# replica reserves its slot here, so the account's CPS holds across all of them.
+pacing = Table(
+    "pacing",
+    metadata,
+    Column("account_id", String(40), primary_key=True),
+    Column("provider", String(16), nullable=False),
+    Column("cps", Float, nullable=False),
+    Column("next_slot_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger),
+    Index("ix_jobs_account", "account_id", "created_at"),
+)
+
+# Each row of a bulk job keeps the idempotency key it is sent with, so a job resumed
+# after a crash re-sends a row Retell may have taken with the same key, and Retell
+# places no second call.
+job_rows = Table(
+    "job_rows",
+    metadata,
+    Column("job_id", String(40), ForeignKey("jobs.id"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("input", Text, nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("call_id", String(128)),
+    Column("result", Text),
+    Column("errors", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_until", BigInteger),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_job_rows_due", "state", "next_attempt_at"),
 )

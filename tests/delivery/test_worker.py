@@ -19,6 +19,8 @@ from tests.conftest import API_KEY, serving
 
 NOW_MS = 1767225660000
 
+pytestmark = pytest.mark.both_databases
+
 
 class Subscriber:
     """A hook receiver whose answers the test scripts, one status per request."""
@@ -223,3 +225,29 @@ def test_backoff_grows_and_is_jittered():
     assert min(first) >= 1.0 and max(first) <= 3.0
     assert max(tenth) > 100
     assert len(set(tenth)) > 150
+
+
+def test_breaker_pauses_a_failing_subscriber_then_probes(app, client, auth, account):
+    """B22: after 20 failures in a row only a probe goes out; success resets it."""
+    from connector.delivery import worker as worker_module
+
+    hook = Subscriber(503)
+    services = app.extensions["connector"]
+    with serving(hook) as url:
+        sub = subscribe(client, auth, url)
+        for index in range(worker_module.BREAKER_FAILURES + 5):
+            ended(client, account, f"call_k{index}")
+        while len(hook.requests) < worker_module.BREAKER_FAILURES:
+            make_due(app)
+            worker(app).run_once()
+        make_due(app)
+        assert worker(app).run_once() == 0  # paused: not even due rows go out
+        with services.engine.begin() as conn:
+            conn.execute(update(subscriptions).values(paused_until=0))
+        hook.statuses = [204]
+        assert worker(app).run_once() > 0
+    with services.engine.connect() as conn:
+        row = conn.execute(
+            select(subscriptions).where(subscriptions.c.id == sub["id"])
+        ).one()
+    assert row.consecutive_failures == 0 and row.paused_until is None

@@ -11,6 +11,8 @@ from connector.retell.signatures import sign
 
 KEY = "key_test_0000"
 NOW_MS = 1767225660000  # 2026-01-01T00:01:00Z, the field cases' frozen clock
+
+pytestmark = pytest.mark.both_databases
 FIXTURE = (
     '{"event":"call_ended","call":{"call_id":"call_test_0001","transcript":'
     '"Agent: ¿Le va bien mañana?\\nUser: Sí, gracias.","recording_url":'
