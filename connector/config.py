@@ -31,6 +31,13 @@ class Settings:
     secret_key: str = ""
     #: Seconds to wait for Retell on one request (reads and creates).
     upstream_timeout: float = 20.0
+    #: Calls per second for accounts that have not set theirs; Retell's default.
+    default_cps: float = 1.0
+    #: Longest a create waits for its calls-per-second slot before answering 429;
+    #: well inside the platforms' own HTTP timeouts (Zapier's is 30 s).
+    pacing_max_wait: float = 10.0
+    #: Allow http:// and private or loopback webhook targets (development only).
+    allow_private_targets: bool = False
     #: Folder for the SQLite file and the generated secret key.
     instance_path: str = "instance"
     #: Logging level name.
@@ -45,7 +52,7 @@ class Settings:
             raw = environ.get(PREFIX + field.name.upper())
             if raw is None or raw == "":
                 continue
-            values[field.name] = float(raw) if field.type == "float" else raw
+            values[field.name] = _parse(field.type, raw, PREFIX + field.name.upper())
         return cls(**values)
 
     def resolved(self) -> Settings:
@@ -60,6 +67,21 @@ class Settings:
             database_url=database_url,
             secret_key=secret_key,
         )
+
+
+def _parse(kind: str, raw: str, name: str):
+    if kind == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    if kind == "bool":
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{name} must be true or false, not {raw!r}")
+    return raw
 
 
 def _instance_secret(path: Path) -> str:

@@ -133,6 +133,8 @@ def settings(tmp_path, simulator, database_url):
         secret_key="test-secret-key",
         instance_path=str(tmp_path),
         upstream_timeout=5.0,
+        # Twilio's maximum; tests of pacing itself set their own.
+        default_cps=5.0,
     )
 
 

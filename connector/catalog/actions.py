@@ -13,6 +13,7 @@ def create_phone_call(ctx: Context, data: dict) -> dict:
     warnings = data.pop("warnings", [])
     if not data.get("ignore_e164_validation"):
         _refuse_foreign_destination(ctx, data["from_number"], data["to_number"])
+    ctx.wait_for_slot()
     call = ctx.retell.create_phone_call(ctx.api_key, data)
     return {**outputs.flatten_call(call), "warnings": warnings}
 

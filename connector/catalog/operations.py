@@ -16,6 +16,9 @@ class Context(Protocol):
     account_id: str
     retell: Any  # connector.retell.client.RetellClient
 
+    def wait_for_slot(self) -> None:
+        """Block until the account may place its next call (CPS pacing)."""
+
 
 @dataclass(frozen=True)
 class Action:

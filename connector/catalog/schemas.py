@@ -14,7 +14,7 @@ from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from marshmallow import Schema
 
 from ..mapping import jsonschema_attributes
-from ..mapping.hooks import SubscriptionInput
+from ..mapping.account import SubscriptionInput
 from . import ACTIONS, OPTION_SOURCES, TRIGGERS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

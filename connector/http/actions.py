@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
+
 from flask import Blueprint, jsonify, request
 from marshmallow import ValidationError
 
 from .. import catalog
+from ..store import idempotency
 from . import payloads
-from .context import caller
+from .context import caller, services
 from .problems import problem
 
 bp = Blueprint("actions", __name__, url_prefix="/v1/actions")
@@ -29,7 +34,57 @@ def run(key: str):
     if action.idempotent:
         _take_idempotency_header(data)
     loaded = action.input().load(data)
-    return jsonify(action.perform(who, loaded)), action.status
+    if not action.idempotent:
+        return jsonify(action.perform(who, loaded)), action.status
+    return _run_once(action, who, loaded)
+
+
+def _run_once(action, who, loaded: dict):
+    """Run an action at most once per idempotency key (contract: Idempotency)."""
+    key = loaded.get("idempotency_key")
+    if key is None:
+        # Retell still gets a key of our own, so that the client may retry a create
+        # that timed out without placing a second call.
+        loaded["idempotency_key"] = "connector-" + secrets.token_hex(16)
+        return jsonify(action.perform(who, loaded)), action.status
+    engine = services().engine
+    fingerprint = hashlib.sha256(
+        json.dumps(loaded, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+    reservation = idempotency.reserve(engine, who.account_id, key, fingerprint)
+    if reservation.outcome == "replay":
+        response = jsonify(reservation.body)
+        response.status_code = reservation.status
+        response.headers["Idempotent-Replay"] = "true"
+        return response
+    if reservation.outcome == "conflict":
+        message = (
+            "was used before with a different request; use a new key for a new "
+            "call, or send exactly the same fields to get the first result"
+        )
+        return problem(
+            422,
+            "idempotency_conflict",
+            "This idempotency key belongs to another request",
+            f"The idempotency key {message}.",
+            errors=[{"field": "idempotency_key", "message": message}],
+        )
+    if reservation.outcome == "in_progress":
+        return problem(
+            409,
+            "idempotency_in_progress",
+            "The first request with this key is still running",
+            "A request with this idempotency key is still being processed; try "
+            "again in a moment to get its result.",
+            headers={"Retry-After": "1"},
+        )
+    try:
+        body = action.perform(who, loaded)
+    except BaseException:
+        idempotency.release(engine, who.account_id, key)
+        raise
+    idempotency.complete(engine, who.account_id, key, action.status, body)
+    return jsonify(body), action.status
 
 
 def _take_idempotency_header(data: dict) -> None:

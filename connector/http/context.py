@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -10,9 +12,9 @@ from flask import current_app, request
 from sqlalchemy import Engine
 
 from ..config import Settings
-from ..errors import FatalError
+from ..errors import FatalError, RetriableError
 from ..retell.client import RetellClient
-from ..store import accounts
+from ..store import accounts, pacing
 from ..store.database import now_ms
 from ..store.keyring import Keyring
 
@@ -44,6 +46,38 @@ class Caller:
     api_key: str = field(repr=False)
     account_id: str
     retell: RetellClient = field(repr=False)
+
+    def wait_for_slot(self) -> None:
+        """Wait for the account's next calls-per-second slot, or answer 429."""
+        found = services()
+        max_wait_ms = int(found.settings.pacing_max_wait * 1000)
+        wait = pacing.reserve(
+            found.engine,
+            self.account_id,
+            max_wait_ms=max_wait_ms,
+            default_cps=found.settings.default_cps,
+        )
+        if wait is None:
+            retry_after = max(
+                1,
+                math.ceil(
+                    pacing.backlog_ms(found.engine, self.account_id) / 1000
+                    - found.settings.pacing_max_wait
+                ),
+            )
+            raise RetriableError(
+                "This account's calls-per-second limit is booked for the next "
+                f"{found.settings.pacing_max_wait:g} seconds; retry after "
+                f"{retry_after} s, or raise the pacing (PUT /v1/me/pacing) if your "
+                "Retell account allows more.",
+                status=429,
+                code="rate_limited",
+                title="Calls per second limit reached",
+                headers={"Retry-After": str(retry_after)},
+                extra={"scope": "account_cps"},
+            )
+        if wait:
+            time.sleep(wait / 1000)
 
 
 class Unauthorized(FatalError):

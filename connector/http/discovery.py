@@ -8,8 +8,8 @@ from sqlalchemy import text
 from .. import catalog
 from ..catalog import schemas
 from ..manifests import openapi
-from ..mapping import hooks
-from ..store import accounts, outbox
+from ..mapping import account as account_inputs
+from ..store import accounts, outbox, pacing
 from . import payloads
 from .context import caller, services, webhook_url
 from .problems import problem
@@ -64,15 +64,60 @@ def me():
             else "calling key"
         ),
         "concurrency": concurrency,
+        "pacing": _pacing_view(found, who.account_id, concurrency),
         "deliveries": outbox.counts(found.engine, who.account_id),
     }
+
+
+def _max_cps(provider: str, concurrency: dict) -> float:
+    if provider in account_inputs.PROVIDER_MAX_CPS:
+        return account_inputs.PROVIDER_MAX_CPS[provider]
+    # Custom telephony: Retell allows concurrency / 20 calls per second, at least 1.
+    return max(1, int(concurrency.get("concurrency_limit") or 0) // 20)
+
+
+def _pacing_view(found, account_id: str, concurrency: dict) -> dict:
+    current = pacing.current(found.engine, account_id, found.settings.default_cps)
+    return {
+        "provider": current.provider,
+        "cps": current.cps,
+        "max_cps": _max_cps(current.provider, concurrency),
+        "max_wait_seconds": found.settings.pacing_max_wait,
+    }
+
+
+@bp.put("/v1/me/pacing")
+def set_pacing():
+    """Set how many calls per second this account places (contract: Pacing)."""
+    who = caller()
+    data = account_inputs.PacingInput().load(payloads.body())
+    concurrency = (
+        who.retell.get_concurrency(who.api_key) if data["provider"] == "custom" else {}
+    )
+    limit = _max_cps(data["provider"], concurrency)
+    if data["cps"] > limit:
+        message = f"{data['provider']} allows at most {limit:g} calls per second" + (
+            f" (your concurrency {concurrency.get('concurrency_limit')} / 20)"
+            if data["provider"] == "custom"
+            else ""
+        )
+        return problem(
+            422,
+            "validation_failed",
+            "The input does not pass validation",
+            f"Check cps: {message}.",
+            errors=[{"field": "cps", "message": message}],
+        )
+    found = services()
+    pacing.configure(found.engine, who.account_id, data["provider"], data["cps"])
+    return _pacing_view(found, who.account_id, concurrency)
 
 
 @bp.put("/v1/me/webhook-key")
 def set_webhook_key():
     """Register the key Retell signs webhooks with, when it is not the calling key."""
     who = caller()
-    data = hooks.WebhookKeyInput().load(payloads.body())
+    data = account_inputs.WebhookKeyInput().load(payloads.body())
     found = services()
     accounts.set_webhook_key(found.engine, found.keyring, who.account_id, data["key"])
     return {

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from .. import catalog
 from ..delivery.signing import new_secret
-from ..mapping import hooks
+from ..mapping import account as account_inputs
 from ..store import events, subscriptions
 from . import payloads
 from .context import caller, services
@@ -32,7 +32,7 @@ def subscribe(key: str):
     if catalog.trigger(key) is None:
         return _unknown_trigger(key)
     who = caller()
-    data = hooks.SubscriptionInput().load(payloads.body())
+    data = account_inputs.SubscriptionInput().load(payloads.body())
     found = services()
     subscription, created = subscriptions.subscribe(
         found.engine,

@@ -7,7 +7,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from .. import __version__, catalog
 from ..mapping import jsonschema_attributes
-from ..mapping.hooks import SubscriptionInput, WebhookKeyInput
+from ..mapping.account import SubscriptionInput, WebhookKeyInput
 
 PROBLEM = {
     "type": "object",

@@ -1,10 +1,11 @@
-"""Input for subscriptions and account settings."""
+"""Input for subscriptions and account settings (webhook key, pacing)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates
+from marshmallow.validate import OneOf, Range
 
 
 class SubscriptionInput(Schema):
@@ -56,5 +57,37 @@ class WebhookKeyInput(Schema):
         metadata={
             "description": "The Retell API key that carries the webhook badge in the "
             "Retell dashboard; null to go back to the calling key."
+        },
+    )
+
+
+#: Retell's calls-per-second caps per telephony provider (Retell docs, deploy/
+#: outbound-call; CpsConfig in its OpenAPI). Custom telephony allows concurrency / 20.
+PROVIDER_MAX_CPS = {"twilio": 5, "telnyx": 16}
+
+
+class PacingInput(Schema):
+    class Meta:
+        unknown = RAISE
+
+    provider = fields.String(
+        required=True,
+        validate=OneOf(
+            ["twilio", "telnyx", "custom"],
+            error="must be twilio, telnyx or custom (your numbers' telephony)",
+        ),
+        metadata={
+            "description": "Whose telephony your numbers use: twilio or telnyx for "
+            "numbers bought from Retell, custom for imported (SIP) numbers."
+        },
+    )
+    cps = fields.Float(
+        required=True,
+        allow_nan=False,
+        validate=Range(min=0.1, error="must be at least 0.1 calls per second"),
+        metadata={
+            "description": "Calls per second to place at most, as set for your "
+            "Retell account. Twilio allows up to 5, Telnyx 16, custom telephony "
+            "your concurrency divided by 20."
         },
     )

@@ -1,0 +1,115 @@
+"""Calls-per-second pacing: settings, spacing and the bounded wait."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import threading
+
+import pytest
+import requests
+
+from tests.conftest import serving
+
+pytestmark = pytest.mark.both_databases
+
+URL = "/v1/actions/create-phone-call"
+
+
+def create(client, auth, index: int):
+    return client.post(
+        URL,
+        headers=auth,
+        json={
+            "from_number": "+14155550100",
+            "to_number": "+14155550134",
+            "metadata": {"row_id": index},
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("provider", "cps", "status"),
+    [
+        ("twilio", 5, 200),
+        ("twilio", 6, 422),
+        ("telnyx", 16, 200),
+        ("telnyx", 17, 422),
+        ("custom", 1, 200),
+        ("custom", 2, 422),
+        ("twilio", 0, 422),
+        ("plivo", 1, 422),
+    ],
+    ids=lambda value: str(value),
+)
+def test_pacing_is_checked_against_the_providers_maximum(
+    client, auth, provider, cps, status
+):
+    """Above Twilio 5, Telnyx 16 or custom concurrency / 20 is a 422 naming it."""
+    response = client.put(
+        "/v1/me/pacing", json={"provider": provider, "cps": cps}, headers=auth
+    )
+    assert response.status_code == status, response.get_json()
+    if status == 422 and provider in ("twilio", "telnyx") and cps > 1:
+        message = response.get_json()["errors"][0]["message"]
+        assert str({"twilio": 5, "telnyx": 16}[provider]) in message
+
+
+def test_me_shows_the_pacing_in_force(client, auth):
+    """GET /v1/me reports provider, cps and the maximum."""
+    client.put("/v1/me/pacing", json={"provider": "telnyx", "cps": 8}, headers=auth)
+    pacing = client.get("/v1/me", headers=auth).get_json()["pacing"]
+    assert pacing["provider"] == "telnyx"
+    assert pacing["cps"] == 8 and pacing["max_cps"] == 16
+
+
+def test_creates_are_spaced_by_one_over_cps(client, auth, simulator):
+    """Four creates at 2 CPS reach Retell at least 500 ms apart."""
+    client.put("/v1/me/pacing", json={"provider": "twilio", "cps": 2}, headers=auth)
+    for index in range(4):
+        assert create(client, auth, index).status_code == 201
+    arrivals = [item["at_ms"] for item in simulator.creates()]
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    assert len(gaps) == 3 and min(gaps) >= 480, gaps
+
+
+def test_callers_beyond_the_bounded_wait_get_429(app, auth, simulator):
+    """B21: with the schedule booked past the wait, the answer is 429 with an
+    integer Retry-After and scope account_cps, and no upstream call."""
+    services = app.extensions["connector"]
+    services.settings = dataclasses.replace(services.settings, pacing_max_wait=1.0)
+    responses = []
+    with serving(app) as base:
+        requests.put(
+            f"{base}/v1/me/pacing",
+            json={"provider": "twilio", "cps": 1},
+            headers=auth,
+            timeout=5,
+        )
+
+        def send(index):
+            responses.append(
+                requests.post(
+                    f"{base}{URL}",
+                    headers=auth,
+                    timeout=20,
+                    json={
+                        "from_number": "+14155550100",
+                        "to_number": "+14155550134",
+                        "metadata": {"row_id": index},
+                    },
+                )
+            )
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    limited = [r for r in responses if r.status_code == 429]
+    placed = [r for r in responses if r.status_code == 201]
+    assert len(placed) == 2 and len(limited) == 3
+    for response in limited:
+        assert int(response.headers["Retry-After"]) >= 1
+        assert response.json()["scope"] == "account_cps"
+    assert len(simulator.creates()) == 2
