@@ -9,7 +9,7 @@ from flask import Flask, g, request
 
 from . import __version__
 from .config import Settings
-from .http import actions, discovery, problems, triggers, webhooks
+from .http import actions, discovery, jobs, problems, triggers, webhooks
 from .http.context import Services
 from .retell.client import RetellClient
 from .store import database
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         known_accounts=set(),
     )
     problems.register(app)
-    for blueprint in (discovery.bp, actions.bp, triggers.bp, webhooks.bp):
+    for blueprint in (discovery.bp, actions.bp, triggers.bp, webhooks.bp, jobs.bp):
         app.register_blueprint(blueprint)
     app.before_request(_start_clock)
     app.after_request(_canonical_log_line)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+
+from marshmallow import ValidationError
+
 from ..errors import FatalError
-from ..mapping import inputs, numbers, outputs
+from ..mapping import field_errors, inputs, numbers, outputs
 from ..mapping.fields import region_of
 from . import samples
 from .operations import Action, Context, OptionSource
@@ -11,26 +15,52 @@ from .operations import Action, Context, OptionSource
 
 def create_phone_call(ctx: Context, data: dict) -> dict:
     warnings = data.pop("warnings", [])
-    if not data.get("ignore_e164_validation"):
-        _refuse_foreign_destination(ctx, data["from_number"], data["to_number"])
+    _refuse_foreign_destination(ctx, data, {})
+    # Without a key of the caller's, Retell still gets one of ours, so the client may
+    # retry a create that timed out without placing a second call.
+    data.setdefault("idempotency_key", "connector-" + secrets.token_hex(16))
     ctx.wait_for_slot()
     call = ctx.retell.create_phone_call(ctx.api_key, data)
     return {**outputs.flatten_call(call), "warnings": warnings}
 
 
-def _refuse_foreign_destination(ctx: Context, from_number: str, to_number: str):
+def create_phone_calls(ctx: Context, data: dict) -> dict:
+    """Check every row on its own, then queue the good ones as one job."""
+    rows, lookups = [], {}
+    for raw in data["rows"]:
+        try:
+            body = inputs.CreatePhoneCallInput().load(raw)
+            body.pop("warnings")
+            _refuse_foreign_destination(ctx, body, lookups)
+        except ValidationError as err:
+            rows.append((None, field_errors(err)))
+        except FatalError as err:
+            rows.append((None, err.errors or [{"field": "", "message": err.detail}]))
+        else:
+            rows.append((body, []))
+    return ctx.start_job(rows)
+
+
+def _refuse_foreign_destination(ctx: Context, body: dict, lookups: dict) -> None:
     """Numbers bought from Retell dial domestic destinations only (Retell docs,
-    deploy/outbound-call); say so here rather than let the call fail upstream."""
+    deploy/outbound-call); say so here rather than let the call fail upstream.
+
+    ``lookups`` caches the from-numbers already looked up in this request."""
+    if body.get("ignore_e164_validation"):
+        return
+    from_number, to_number = body["from_number"], body["to_number"]
     source, destination = region_of(from_number), region_of(to_number)
     if source == destination:
         return
-    try:
-        number = ctx.retell.get_phone_number(ctx.api_key, from_number)
-    except FatalError:
-        # Not one of the account's numbers (or not readable): Retell's own answer to
-        # the create says which, so let it.
-        return
-    if numbers.is_retell_managed(number):
+    if from_number not in lookups:
+        try:
+            lookups[from_number] = ctx.retell.get_phone_number(ctx.api_key, from_number)
+        except FatalError:
+            # Not one of the account's numbers (or not readable): Retell's own
+            # answer to the create says which, so let it.
+            lookups[from_number] = None
+    number = lookups[from_number]
+    if number and numbers.is_retell_managed(number):
         message = (
             f"{from_number} was bought from Retell ({source}), and Retell numbers can "
             f"only call destinations in the same country; {to_number} is in "
@@ -92,6 +122,59 @@ ACTIONS = [
         },
         perform=create_phone_call,
         status=201,
+        idempotent=True,
+    ),
+    Action(
+        key="create-phone-calls",
+        label="Create Phone Calls (Bulk)",
+        description=(
+            "Queues many calls at once, e.g. every row of a sheet, and answers at "
+            "once with a job id. The calls are placed at your account's calls per "
+            "second; follow them at GET /v1/jobs/<job_id>. A bad row fails alone."
+        ),
+        input=inputs.CreatePhoneCallsInput,
+        output=outputs.JobOutput,
+        sample={
+            "job_id": "job_4c1d2e3f4a5b6c7d8e9f0a1b",
+            "status": "running",
+            "status_url": "/v1/jobs/job_4c1d2e3f4a5b6c7d8e9f0a1b",
+            "total": 3,
+            "counts": {"done": 1, "failed": 1, "pending": 1},
+            "eta_seconds": 1.0,
+            "created_at": 1767283200000,
+            "finished_at": None,
+            "rows": [
+                {
+                    "row": 0,
+                    "status": "done",
+                    "attempts": 1,
+                    "errors": [],
+                    "call_id": "call_8d1e5f2a9b3c4d7e6f0a1b2c3d4",
+                },
+                {
+                    "row": 1,
+                    "status": "failed",
+                    "attempts": 0,
+                    "call_id": None,
+                    "errors": [
+                        {
+                            "field": "to_number",
+                            "message": "'4155550199' is not an international "
+                            "(E.164) phone number",
+                        }
+                    ],
+                },
+                {
+                    "row": 2,
+                    "status": "pending",
+                    "attempts": 0,
+                    "call_id": None,
+                    "errors": [],
+                },
+            ],
+        },
+        perform=create_phone_calls,
+        status=202,
         idempotent=True,
     ),
     Action(

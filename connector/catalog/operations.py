@@ -19,6 +19,9 @@ class Context(Protocol):
     def wait_for_slot(self) -> None:
         """Block until the account may place its next call (CPS pacing)."""
 
+    def start_job(self, rows: list[tuple[dict | None, list[dict]]]) -> dict:
+        """Queue a bulk job of (Retell body, []) or (None, errors) rows; its view."""
+
 
 @dataclass(frozen=True)
 class Action:

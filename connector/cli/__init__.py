@@ -103,20 +103,35 @@ def _serve(args) -> int:
 
 
 def _worker(args) -> int:
+    from .. import __version__
+    from ..bulk.runner import BulkRunner
     from ..delivery.worker import DeliveryWorker
+    from ..retell.client import RetellClient
     from ..store import database
     from ..store.keyring import Keyring
 
     settings = Settings.from_env().resolved()
     engine = database.connect(settings.database_url)
-    worker = DeliveryWorker(
-        engine, Keyring(settings.secret_key), concurrency=args.concurrency
+    keyring = Keyring(settings.secret_key)
+    delivery = DeliveryWorker(engine, keyring, concurrency=args.concurrency)
+    bulk = BulkRunner(
+        engine,
+        keyring,
+        RetellClient(
+            settings.retell_base_url,
+            timeout=settings.upstream_timeout,
+            user_agent=f"retell-connector/{__version__}",
+        ),
+        default_cps=settings.default_cps,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    logging.getLogger(__name__).info("delivery worker started")
-    worker.run(stop)
+    runner = threading.Thread(target=bulk.run, args=(stop,), name="bulk")
+    runner.start()
+    logging.getLogger(__name__).info("worker started: deliveries and bulk jobs")
+    delivery.run(stop)
+    runner.join()
     return 0
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 
 from flask import Blueprint, jsonify, request
 from marshmallow import ValidationError
@@ -43,9 +42,6 @@ def _run_once(action, who, loaded: dict):
     """Run an action at most once per idempotency key (contract: Idempotency)."""
     key = loaded.get("idempotency_key")
     if key is None:
-        # Retell still gets a key of our own, so that the client may retry a create
-        # that timed out without placing a second call.
-        loaded["idempotency_key"] = "connector-" + secrets.token_hex(16)
         return jsonify(action.perform(who, loaded)), action.status
     engine = services().engine
     fingerprint = hashlib.sha256(

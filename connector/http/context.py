@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from ..config import Settings
 from ..errors import FatalError, RetriableError
 from ..retell.client import RetellClient
-from ..store import accounts, pacing
+from ..store import accounts, jobs, pacing
 from ..store.database import now_ms
 from ..store.keyring import Keyring
 
@@ -78,6 +78,33 @@ class Caller:
             )
         if wait:
             time.sleep(wait / 1000)
+
+    def start_job(self, rows: list[tuple[dict | None, list[dict]]]) -> dict:
+        """Queue a bulk job for the runner in the worker process; its first view."""
+        return self.job(jobs.create(services().engine, self.account_id, rows))
+
+    def job(self, job_id: str) -> dict | None:
+        """One of this account's bulk jobs as the API shows it, with an ETA."""
+        found = services()
+        view = jobs.view(found.engine, self.account_id, job_id)
+        if view is None:
+            return None
+        pending = view["counts"]["pending"]
+        cps = pacing.current(
+            found.engine, self.account_id, found.settings.default_cps
+        ).cps
+        return {
+            "job_id": view["job_id"],
+            "status": view["status"],
+            "status_url": f"/v1/jobs/{job_id}",
+            "total": view["total"],
+            "counts": view["counts"],
+            # The pace is the bound: rows go out at the account's CPS, at best.
+            "eta_seconds": round(pending / cps, 1) if pending else 0.0,
+            "created_at": view["created_at"],
+            "finished_at": view["finished_at"],
+            "rows": view["rows"],
+        }
 
 
 class Unauthorized(FatalError):

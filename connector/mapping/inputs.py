@@ -26,6 +26,7 @@ from marshmallow import (
     validates_schema,
 )
 from marshmallow import fields as ma_fields
+from marshmallow.validate import Length
 
 from .fields import (
     AgentVersion,
@@ -517,3 +518,41 @@ def bind_agent_body(loaded: Mapping[str, typing.Any]) -> dict:
         agent["weight"] = 1
         body[f"{side}_agents"] = [agent]
     return body
+
+
+#: Rows one bulk request may carry; a larger sheet is sent in several requests.
+MAX_BULK_ROWS = 1000
+
+
+class CreatePhoneCallsInput(InputSchema):
+    """Input of ``create-phone-calls``: rows checked one by one, not as a whole.
+
+    A bad row must not sink a sheet of good ones, so the rows are loaded here only
+    as objects; each is then checked as a create-phone-call input of its own and,
+    if it fails, reported on its own row of the job.
+    """
+
+    rows = ma_fields.List(
+        ma_fields.Dict(),
+        required=True,
+        validate=Length(
+            min=1,
+            max=MAX_BULK_ROWS,
+            error=f"must hold 1 to {MAX_BULK_ROWS} rows; split larger sheets",
+        ),
+        metadata=_text(
+            "Rows",
+            "The calls to place, one object per row, each with the fields of Create"
+            " Phone Call (from_number, to_number, dynamic variables, metadata ...)."
+            " Rows are placed at your account's calls-per-second pace.",
+        ),
+    )
+    idempotency_key = Identifier(
+        max_length=255,
+        allow_none=True,
+        metadata=_text(
+            "Idempotency key",
+            "A unique value per batch: the same batch sent again with the same key"
+            " gives the first job instead of a second one.",
+        ),
+    )

@@ -650,3 +650,35 @@ class Option(Schema):
         required=True,
         metadata={"title": "Label", "description": "What the user sees."},
     )
+
+
+class JobRowOutput(Schema):
+    row = fields.Integer(metadata={"description": "Row number, from 0."})
+    status = fields.String(metadata={"description": "pending, done or failed."})
+    call_id = fields.String(
+        allow_none=True, metadata={"description": "The call placed for this row."}
+    )
+    attempts = fields.Integer(metadata={"description": "Tries made so far."})
+    errors = fields.List(
+        fields.Dict(),
+        metadata={"description": "Why the row failed: [{field, message}]."},
+    )
+
+
+class JobOutput(Schema):
+    job_id = fields.String(metadata={"description": "Id of the bulk job."})
+    status = fields.String(metadata={"description": "running or done."})
+    status_url = fields.String(metadata={"description": "Where to follow it."})
+    total = fields.Integer(metadata={"description": "Rows in the job."})
+    counts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Rows done, failed and pending."},
+    )
+    eta_seconds = fields.Float(
+        allow_none=True,
+        metadata={"description": "Seconds until the pending rows are placed."},
+    )
+    created_at = fields.Integer(metadata={"description": "Epoch ms."})
+    finished_at = fields.Integer(allow_none=True, metadata={"description": "Epoch ms."})
+    rows = fields.List(fields.Nested(JobRowOutput))

@@ -62,3 +62,12 @@ def uses_webhook_key(engine: Engine, account_id: str) -> bool:
             select(accounts.c.webhook_key_sealed).where(accounts.c.id == account_id)
         ).scalar()
     return sealed is not None
+
+
+def api_key(engine: Engine, keyring: Keyring, account_id: str) -> str | None:
+    """The account's calling key, for work done on its behalf (bulk jobs)."""
+    with engine.connect() as conn:
+        sealed = conn.execute(
+            select(accounts.c.api_key_sealed).where(accounts.c.id == account_id)
+        ).scalar()
+    return keyring.open(sealed) if sealed else None
