@@ -9,7 +9,15 @@ from flask import Flask, g, request
 
 from . import __version__
 from .config import Settings
-from .http import actions, discovery, jobs, problems, triggers, webhooks
+from .http import (
+    actions,
+    deliveries,
+    discovery,
+    jobs,
+    problems,
+    triggers,
+    webhooks,
+)
 from .http.context import Services
 from .retell.client import RetellClient
 from .store import database
@@ -41,8 +49,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         known_accounts=set(),
     )
     problems.register(app)
-    for blueprint in (discovery.bp, actions.bp, triggers.bp, webhooks.bp, jobs.bp):
-        app.register_blueprint(blueprint)
+    blueprints = (discovery, actions, triggers, webhooks, jobs, deliveries)
+    for module in blueprints:
+        app.register_blueprint(module.bp)
     app.before_request(_start_clock)
     app.after_request(_canonical_log_line)
     return app

@@ -186,3 +186,79 @@ def pending_for(engine: Engine, subscription_id: str) -> int:
                 )
             )
         ).scalar_one()
+
+
+def listing(
+    engine: Engine, account_id: str, *, state: str | None, limit: int
+) -> list[dict]:
+    """The account's deliveries, newest first, optionally in one state."""
+    query = (
+        select(
+            outbox.c.message_id,
+            outbox.c.subscription_id,
+            outbox.c.state,
+            outbox.c.attempts,
+            outbox.c.last_status,
+            outbox.c.last_error,
+            outbox.c.next_attempt_at,
+            outbox.c.created_at,
+            outbox.c.finished_at,
+            events.c.event,
+            events.c.call_id,
+        )
+        .join(events, events.c.id == outbox.c.event_id)
+        .where(outbox.c.account_id == account_id)
+        .order_by(outbox.c.id.desc())
+        .limit(limit)
+    )
+    if state is not None:
+        query = query.where(outbox.c.state == state)
+    with engine.connect() as conn:
+        return [
+            {
+                "id": row.message_id,
+                "subscription_id": row.subscription_id,
+                "event_id": f"{row.call_id}:{row.event}",
+                "state": row.state,
+                "attempts": row.attempts,
+                "last_status": row.last_status,
+                "last_error": row.last_error,
+                "next_attempt_at": row.next_attempt_at
+                if row.state == "pending"
+                else None,
+                "created_at": row.created_at,
+                "finished_at": row.finished_at,
+            }
+            for row in conn.execute(query)
+        ]
+
+
+def replay(
+    engine: Engine,
+    account_id: str,
+    *,
+    message_id: str | None = None,
+    subscription_id: str | None = None,
+) -> int:
+    """Queue dead-lettered deliveries again, now; returns how many.
+
+    The message keeps its id (the ``webhook-id`` header), so a receiver that did
+    get an earlier attempt can still tell the replay is the same event.
+    """
+    conditions = [outbox.c.account_id == account_id, outbox.c.state == "dead"]
+    if message_id is not None:
+        conditions.append(outbox.c.message_id == message_id)
+    if subscription_id is not None:
+        conditions.append(outbox.c.subscription_id == subscription_id)
+    with engine.begin() as conn:
+        return conn.execute(
+            update(outbox)
+            .where(*conditions)
+            .values(
+                state="pending",
+                attempts=0,
+                next_attempt_at=now_ms(),
+                lease_until=None,
+                finished_at=None,
+            )
+        ).rowcount

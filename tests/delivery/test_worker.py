@@ -251,3 +251,42 @@ def test_breaker_pauses_a_failing_subscriber_then_probes(app, client, auth, acco
             select(subscriptions).where(subscriptions.c.id == sub["id"])
         ).one()
     assert row.consecutive_failures == 0 and row.paused_until is None
+
+
+def test_dead_letters_are_listed_and_replayed(app, client, auth, account):
+    """A dead letter shows in /v1/deliveries and a replay delivers it, same id."""
+    hook = Subscriber(500)
+    with serving(hook) as url:
+        subscribe(client, auth, url)
+        ended(client, account, "call_m")
+        for _ in range(MAX_ATTEMPTS):
+            make_due(app)
+            worker(app).run_once()
+        dead = client.get("/v1/deliveries?state=dead", headers=auth).get_json()
+        assert [item["event_id"] for item in dead] == ["call_m:call_ended"]
+        assert dead[0]["last_status"] == 500
+        other = {"Authorization": "Bearer key_test_other_0000"}
+        assert (
+            client.post(
+                f"/v1/deliveries/{dead[0]['id']}/replay", headers=other
+            ).status_code
+            == 404
+        )
+        hook.statuses = [204]
+        replay = client.post(f"/v1/deliveries/{dead[0]['id']}/replay", headers=auth)
+        assert replay.status_code == 202 and replay.get_json() == {"replayed": 1}
+        assert worker(app).run_once() == 1
+    assert rows(app)[0].state == "delivered"
+    ids = {request["headers"]["Webhook-Id"] for request in hook.requests}
+    assert ids == {dead[0]["id"]}
+
+
+def test_replay_all_and_listing_checks(app, client, auth, account):
+    """Replaying with nothing dead is a 202 of zero; bad filters are 422."""
+    response = client.post("/v1/deliveries/replay", json={}, headers=auth)
+    assert response.status_code == 202 and response.get_json() == {"replayed": 0}
+    assert client.get("/v1/deliveries?state=lost", headers=auth).status_code == 422
+    assert client.get("/v1/deliveries?limit=0", headers=auth).status_code == 422
+    assert (
+        client.post("/v1/deliveries/msg_nope/replay", headers=auth).status_code == 404
+    )
