@@ -81,6 +81,8 @@ def _serve(args) -> int:
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            "python:connector.gunicorn_config",
             "--bind",
             f"{args.host}:{args.port}",
             "--workers",

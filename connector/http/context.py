@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,14 +12,11 @@ from sqlalchemy import Engine
 
 from ..config import Settings
 from ..errors import FatalError, RetriableError
+from ..mapping.account import API_KEY
 from ..retell.client import RetellClient
 from ..store import accounts, jobs, pacing
 from ..store.database import now_ms
 from ..store.keyring import Keyring
-
-#: Retell keys are opaque tokens; anything with spaces or control characters is a
-#: pasting mistake, not a key.
-_TOKEN = re.compile(r"[\x21-\x7e]{8,512}")
 
 
 @dataclass
@@ -124,7 +120,7 @@ def caller() -> Caller:
             "'Bearer <your key>'. You find the key in the Retell dashboard under "
             "API Keys."
         )
-    if scheme.lower() != "bearer" or not _TOKEN.fullmatch(key):
+    if scheme.lower() != "bearer" or not API_KEY.fullmatch(key):
         raise Unauthorized(
             "The Authorization header must be 'Bearer ' followed by your Retell API "
             "key, with nothing else around it."
@@ -132,7 +128,11 @@ def caller() -> Caller:
     found = services()
     account_id = found.keyring.account_id(key)
     if account_id not in found.known_accounts:
-        accounts.remember(found.engine, found.keyring, key)
+        if not accounts.exists(found.engine, account_id):
+            # Only a key Retell accepts may open an account: otherwise anyone could
+            # subscribe hooks and register a signing key with a made-up token.
+            found.retell.get_concurrency(key)
+            accounts.remember(found.engine, found.keyring, key)
         found.known_accounts.add(account_id)
     return Caller(api_key=key, account_id=account_id, retell=found.retell)
 

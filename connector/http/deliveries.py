@@ -4,6 +4,7 @@ and replaying the dead letters once the subscriber is fixed."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from marshmallow import ValidationError
 
 from ..store import outbox
 from . import payloads
@@ -20,24 +21,11 @@ MAX_LISTED = 200
 def listing():
     who = caller()
     state = request.args.get("state") or None
-    raw_limit = request.args.get("limit", "50")
-    errors = []
     if state is not None and state not in STATES:
-        errors.append({"field": "state", "message": f"must be one of {STATES}"})
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LISTED:
-        errors.append({"field": "limit", "message": f"must be 1 to {MAX_LISTED}"})
-    if errors:
-        return problem(
-            422,
-            "validation_failed",
-            "The input does not pass validation",
-            "Check " + ", ".join(error["field"] for error in errors) + ".",
-            errors=errors,
-        )
+        raise ValidationError({"state": [f"must be one of {', '.join(STATES)}"]})
+    limit = payloads.query_limit(default=50, maximum=MAX_LISTED)
     return jsonify(
-        outbox.listing(
-            services().engine, who.account_id, state=state, limit=int(raw_limit)
-        )
+        outbox.listing(services().engine, who.account_id, state=state, limit=limit)
     )
 
 

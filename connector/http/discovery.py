@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from marshmallow import ValidationError
 from sqlalchemy import text
 
 from .. import catalog
 from ..catalog import schemas
 from ..manifests import openapi
 from ..mapping import account as account_inputs
+from ..retell.errors import UpstreamError
 from ..store import accounts, outbox, pacing
 from . import payloads
 from .context import caller, services, webhook_url
@@ -118,8 +120,23 @@ def set_webhook_key():
     """Register the key Retell signs webhooks with, when it is not the calling key."""
     who = caller()
     data = account_inputs.WebhookKeyInput().load(payloads.body())
+    if data["key"]:
+        # A key Retell does not know can never have signed a webhook; taking it
+        # would make every real webhook fail verification.
+        try:
+            who.retell.get_concurrency(data["key"])
+        except UpstreamError as err:
+            if err.status != 401:
+                raise
+            message = (
+                "Retell does not accept this key; copy it again from the "
+                "Retell dashboard (API Keys, the one with the webhook badge)"
+            )
+            raise ValidationError({"key": [message]}) from None
     found = services()
-    accounts.set_webhook_key(found.engine, found.keyring, who.account_id, data["key"])
+    accounts.set_webhook_key(
+        found.engine, found.keyring, who.account_id, data["key"], found.clock()
+    )
     return {
         "account_id": who.account_id,
         "webhook_signing_key": "registered" if data["key"] else "calling key",

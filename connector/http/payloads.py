@@ -6,11 +6,11 @@ Media types are compared on the mimetype alone, case-insensitively; n8n sends
 
 from __future__ import annotations
 
-import json
-
 from flask import request
+from marshmallow import ValidationError
 
 from ..errors import FatalError
+from ..mapping import jsontext
 
 _JSON_TYPES = ("application/json",)
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -50,25 +50,43 @@ def body() -> dict:
 
 
 def parse_json_object(raw: bytes) -> dict:
+    """The body as a JSON object; any malformed body is a 4xx, never a 500."""
     try:
-        value = json.loads(raw.decode("utf-8"))
+        value = jsontext.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as err:
-        raise FatalError(
-            f"The body is not valid UTF-8 (byte {err.start}).", code="invalid_json"
-        ) from None
-    except json.JSONDecodeError as err:
-        raise FatalError(
-            f"The body is not valid JSON: {err.msg} at line {err.lineno}, "
-            f"column {err.colno}.",
-            code="invalid_json",
-            title="The body is not valid JSON",
-        ) from None
+        raise _invalid(f"The body is not valid UTF-8 (byte {err.start}).") from None
+    except jsontext.JSONTextError as err:
+        raise _invalid(f"The body {err}.") from None
     if not isinstance(value, dict):
+        kind = _JSON_NAMES.get(type(value), "value")
         raise FatalError(
-            f"The body must be a JSON object ({{...}}), not a {type(value).__name__}.",
+            f"The body must be a JSON object ({{...}}), not {kind}.",
             status=422,
             code="validation_failed",
             title="The input does not pass validation",
             errors=[{"field": "", "message": "must be a JSON object"}],
         )
     return value
+
+
+_JSON_NAMES = {
+    list: "an array",
+    str: "text",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    type(None): "null",
+}
+
+
+def _invalid(detail: str) -> FatalError:
+    return FatalError(detail, code="invalid_json", title="The body is not valid JSON")
+
+
+def query_limit(default: int, maximum: int) -> int:
+    """The ``limit`` query parameter, 1 to ``maximum``; anything else is a 422."""
+    raw = request.args.get("limit", str(default))
+    # isdigit() would take "²"; only ASCII digits are a count.
+    if raw.isascii() and raw.isdigit() and len(raw) < 6 and 1 <= int(raw) <= maximum:
+        return int(raw)
+    raise ValidationError({"limit": [f"must be a whole number from 1 to {maximum}"]})

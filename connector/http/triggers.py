@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from .. import catalog
 from ..delivery.signing import new_secret
@@ -71,13 +71,5 @@ def recent_events(key: str):
     if catalog.trigger(key) is None:
         return _unknown_trigger(key)
     who = caller()
-    raw = request.args.get("limit", "10")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_EVENTS:
-        return problem(
-            422,
-            "validation_failed",
-            "The input does not pass validation",
-            f"limit must be a whole number from 1 to {MAX_EVENTS}.",
-            errors=[{"field": "limit", "message": f"must be 1 to {MAX_EVENTS}"}],
-        )
-    return jsonify(events.recent(services().engine, who.account_id, key, int(raw)))
+    limit = payloads.query_limit(default=10, maximum=MAX_EVENTS)
+    return jsonify(events.recent(services().engine, who.account_id, key, limit))

@@ -32,7 +32,7 @@ MAX_CALL_ID = 128
 def receive(account_id: str):
     found = services()
     raw = request.get_data(cache=True)
-    keys = accounts.signing_keys(found.engine, found.keyring, account_id)
+    keys = accounts.signing_keys(found.engine, found.keyring, account_id, found.clock())
     if keys is None:
         return problem(
             404,
@@ -43,12 +43,16 @@ def receive(account_id: str):
         )
     try:
         # Werkzeug's Headers look names up case-insensitively (field case B24).
-        signatures.verify(
+        matched = signatures.verify(
             raw, request.headers.get("X-Retell-Signature"), keys, now_ms=found.clock()
         )
     except signatures.SignatureError as err:
         log.info("webhook for %s refused: %s", account_id, err.code)
         return problem(401, err.code, "The webhook signature does not verify", str(err))
+    if matched:
+        log.info(
+            "webhook for %s verified with the previous key (grace period)", account_id
+        )
     body = payloads.parse_json_object(raw)
     event = body.get("event")
     # Older Retell payloads carried the call under "data" (retell-api.md, section 4).

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates
-from marshmallow.validate import OneOf, Range
+from marshmallow.validate import OneOf, Range, Regexp
 
 
 class SubscriptionInput(Schema):
@@ -47,6 +48,11 @@ class SubscriptionInput(Schema):
             )
 
 
+#: Retell keys are opaque tokens of visible ASCII; anything with spaces or control
+#: characters is a pasting mistake, not a key.
+API_KEY = re.compile(r"[\x21-\x7e]{8,512}")
+
+
 class WebhookKeyInput(Schema):
     class Meta:
         unknown = RAISE
@@ -54,6 +60,10 @@ class WebhookKeyInput(Schema):
     key = fields.String(
         required=True,
         allow_none=True,
+        validate=Regexp(
+            API_KEY,
+            error="is not a Retell API key: copy the whole key, without spaces",
+        ),
         metadata={
             "description": "The Retell API key that carries the webhook badge in the "
             "Retell dashboard; null to go back to the calling key."

@@ -26,6 +26,8 @@ import phonenumbers
 from marshmallow import ValidationError, fields
 from marshmallow.exceptions import SCHEMA
 
+from . import jsontext
+
 __all__ = [
     "AgentVersion",
     "DynamicVariableMap",
@@ -317,7 +319,8 @@ def _whole_number(value: object) -> int | None:
         return value
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
+    # Bounded: Python refuses to convert strings of over 4300 digits.
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]{1,18}\s*", value):
         return int(value)
     return None
 
@@ -360,11 +363,12 @@ class Identifier(fields.Field):
 
     json_schema: typing.ClassVar[dict] = {"type": "string", "minLength": 1}
 
-    def __init__(self, *, max_length: int | None = None, **kwargs: typing.Any):
+    def __init__(self, *, max_length: int = 255, **kwargs: typing.Any):
+        # Retell's ids are about 32 characters; a bound keeps a pasted transcript
+        # from being sent to Retell as an id.
         super().__init__(**kwargs)
         self.max_length = max_length
-        if max_length is not None:
-            self.json_schema = {**self.json_schema, "maxLength": max_length}
+        self.json_schema = {**self.json_schema, "maxLength": max_length}
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         if not isinstance(value, str):
@@ -374,7 +378,7 @@ class Identifier(fields.Field):
         text = value.strip()
         if not text:
             raise ValidationError("is empty")
-        if self.max_length is not None and len(text) > self.max_length:
+        if len(text) > self.max_length:
             raise ValidationError(
                 f"is {len(text)} characters long; at most {self.max_length} allowed"
             )
@@ -436,12 +440,9 @@ class EpochMillis(fields.Field):
 def _decode_json(text: str) -> object:
     """Parse JSON text, saying where it breaks in words a mapper user can follow."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValidationError(
-            f"is not valid JSON: {error.msg} at line {error.lineno}, column"
-            f" {error.colno} (character {error.pos + 1})"
-        ) from error
+        return jsontext.loads(text)
+    except jsontext.JSONTextError as error:
+        raise ValidationError(str(error)) from None
 
 
 def _object_from(value: object) -> dict | None:

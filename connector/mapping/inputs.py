@@ -270,6 +270,7 @@ class GetCallInput(InputSchema):
 
     call_id = Identifier(
         required=True,
+        max_length=128,
         metadata=_text(
             "Call ID",
             "The id of the call, as returned when it was created or in a call"

@@ -25,35 +25,61 @@ def remember(engine: Engine, keyring: Keyring, api_key: str) -> str:
     return account_id
 
 
+#: How long the key in force before a change still verifies webhooks (B23).
+GRACE_MS = 24 * 3600 * 1000
+
+
 def set_webhook_key(
-    engine: Engine, keyring: Keyring, account_id: str, key: str | None
+    engine: Engine, keyring: Keyring, account_id: str, key: str | None, now: int
 ) -> None:
-    """Register the key Retell signs the account's webhooks with (None: forget it)."""
-    sealed = keyring.seal(key) if key else None
+    """Register the key Retell signs the account's webhooks with (None: forget it).
+
+    The key in force until now keeps verifying for :data:`GRACE_MS`, since Retell
+    retries and redelivers events it signed with it.
+    """
     with engine.begin() as conn:
+        row = conn.execute(
+            select(accounts.c.api_key_sealed, accounts.c.webhook_key_sealed).where(
+                accounts.c.id == account_id
+            )
+        ).one()
         conn.execute(
             update(accounts)
             .where(accounts.c.id == account_id)
-            .values(webhook_key_sealed=sealed)
+            .values(
+                webhook_key_sealed=keyring.seal(key) if key else None,
+                previous_key_sealed=row.webhook_key_sealed or row.api_key_sealed,
+                previous_key_until=now + GRACE_MS,
+            )
         )
 
 
-def signing_keys(engine: Engine, keyring: Keyring, account_id: str) -> list[str] | None:
-    """The keys that may have signed a webhook for this account; None if unknown.
+def signing_keys(
+    engine: Engine, keyring: Keyring, account_id: str, now: int
+) -> list[str] | None:
+    """The keys that may have signed a webhook for this account, newest first;
+    None if the account is unknown.
 
     Retell signs with the key that carries the webhook badge, which may not be the key
     the platforms call us with (contract: PUT /v1/me/webhook-key).
     """
     with engine.connect() as conn:
         row = conn.execute(
-            select(accounts.c.api_key_sealed, accounts.c.webhook_key_sealed).where(
-                accounts.c.id == account_id
-            )
+            select(
+                accounts.c.api_key_sealed,
+                accounts.c.webhook_key_sealed,
+                accounts.c.previous_key_sealed,
+                accounts.c.previous_key_until,
+            ).where(accounts.c.id == account_id)
         ).first()
     if row is None:
         return None
-    sealed = row.webhook_key_sealed or row.api_key_sealed
-    return [keyring.open(sealed)]
+    keys = [keyring.open(row.webhook_key_sealed or row.api_key_sealed)]
+    if row.previous_key_sealed and (row.previous_key_until or 0) > now:
+        previous = keyring.open(row.previous_key_sealed)
+        if previous not in keys:
+            keys.append(previous)
+    return keys
 
 
 def uses_webhook_key(engine: Engine, account_id: str) -> bool:
@@ -71,3 +97,13 @@ def api_key(engine: Engine, keyring: Keyring, account_id: str) -> str | None:
             select(accounts.c.api_key_sealed).where(accounts.c.id == account_id)
         ).scalar()
     return keyring.open(sealed) if sealed else None
+
+
+def exists(engine: Engine, account_id: str) -> bool:
+    with engine.connect() as conn:
+        return (
+            conn.execute(
+                select(accounts.c.id).where(accounts.c.id == account_id)
+            ).first()
+            is not None
+        )

@@ -28,6 +28,10 @@ accounts = Table(
     Column("id", String(40), primary_key=True),
     Column("api_key_sealed", Text, nullable=False),
     Column("webhook_key_sealed", Text),
+    # The key that verified webhooks before the last change, still accepted for a
+    # while: Retell may redeliver events it signed before (field case B23).
+    Column("previous_key_sealed", Text),
+    Column("previous_key_until", BigInteger),
     Column("created_at", BigInteger, nullable=False),
     Column("seen_at", BigInteger, nullable=False),
 )

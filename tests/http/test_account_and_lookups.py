@@ -30,13 +30,11 @@ def test_me_checks_the_key_and_gives_the_webhook_url(client, auth, app):
 
 def test_webhook_key_can_be_registered_and_cleared(client, auth):
     """PUT /v1/me/webhook-key switches which key verifies webhooks."""
-    response = client.put(
-        "/v1/me/webhook-key", json={"key": "key_badge_0001"}, headers=auth
-    )
+    response = client.put("/v1/me/webhook-key", json={"key": OTHER_KEY}, headers=auth)
     assert response.get_json()["webhook_signing_key"] == "registered"
     me = client.get("/v1/me", headers=auth).get_json()
     assert me["webhook_signing_key"] == "registered"
-    assert "key_badge_0001" not in str(me)
+    assert OTHER_KEY not in str(me)
     client.put("/v1/me/webhook-key", json={"key": None}, headers=auth)
     me = client.get("/v1/me", headers=auth).get_json()
     assert me["webhook_signing_key"] == "calling key"
@@ -239,3 +237,46 @@ def test_no_key_or_secret_reaches_the_logs(client, auth, caplog):
         sub.get_json()["secret"],
     ):
         assert secret not in text
+
+
+def test_a_made_up_key_opens_no_account(client, app):
+    """A key Retell refuses cannot subscribe hooks or register a signing key."""
+    made_up = {"Authorization": "Bearer attacker_made_up_key_1"}
+    response = client.post(
+        "/v1/triggers/call_ended/subscriptions",
+        headers=made_up,
+        json={"target_url": "https://hooks.example.invalid/x"},
+    )
+    assert response.status_code == 401
+    response = client.put(
+        "/v1/me/webhook-key", json={"key": "attacker_sign"}, headers=made_up
+    )
+    assert response.status_code == 401
+    from sqlalchemy import func, select
+
+    from connector.store.tables import accounts
+
+    with app.extensions["connector"].engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(accounts)).scalar() == 0
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["   ", "key with spaces", "short", "\u00e9" * 10],
+    ids=["blank", "spaces", "too-short", "non-ascii"],
+)
+def test_malformed_webhook_keys_are_refused(client, auth, key):
+    """A signing key that cannot be a Retell key is a 422 and changes nothing."""
+    response = client.put("/v1/me/webhook-key", json={"key": key}, headers=auth)
+    assert response.status_code == 422
+    me = client.get("/v1/me", headers=auth).get_json()
+    assert me["webhook_signing_key"] == "calling key"
+
+
+def test_a_webhook_key_retell_refuses_is_422(client, auth):
+    """A well-formed key that Retell does not accept is not registered."""
+    response = client.put(
+        "/v1/me/webhook-key", json={"key": "key_nobody_has_0001"}, headers=auth
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["field"] == "key"

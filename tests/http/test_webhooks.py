@@ -282,3 +282,20 @@ def test_unusable_call_ids_are_400(client, account, call_id):
         client, account, *signed({"event": "call_ended", "call": call(call_id)})
     )
     assert response.status_code == 400
+
+
+def test_registered_key_verifies_and_the_old_one_has_a_grace_period(
+    app, client, auth, account
+):
+    """B23: after a key change, new signatures verify, and old ones for 24 hours."""
+    from tests.conftest import OTHER_KEY
+
+    client.put("/v1/me/webhook-key", json={"key": OTHER_KEY}, headers=auth)
+    body = json.dumps({"event": "call_ended", "call": call("call_r1")}).encode()
+    new = post(client, account, body, sign(body, OTHER_KEY, NOW_MS))
+    old = post(client, account, body, sign(body, KEY, NOW_MS))
+    assert new.status_code == 200 and old.status_code == 200
+    later = NOW_MS + 25 * 3600 * 1000
+    app.extensions["connector"].clock = lambda: later
+    assert post(client, account, body, sign(body, KEY, later)).status_code == 401
+    assert post(client, account, body, sign(body, OTHER_KEY, later)).status_code == 200

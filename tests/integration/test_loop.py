@@ -45,6 +45,8 @@ class Processes:
     def start_web(self) -> None:
         self.web = self._spawn(
             "gunicorn",
+            "--config",
+            "python:connector.gunicorn_config",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -189,3 +191,41 @@ def test_the_readme_demo_passes():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "every signature verified" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
+            431,
+            "headers_too_large",
+        ),
+        (
+            b"GET /healthz HTTP/1.1\r\n"
+            + b"".join(b"X-H%d: v\r\n" % n for n in range(120))
+            + b"\r\n",
+            431,
+            "headers_too_large",
+        ),
+        (b"NOT HTTP AT ALL\r\n\r\n", 400, "bad_request"),
+    ],
+    ids=["long-url", "huge-header", "too-many-headers", "garbage"],
+)
+def test_gunicorns_own_errors_are_problem_documents(
+    processes, request_bytes, status, code
+):
+    """Requests gunicorn refuses before Flask still get problem+json, not HTML."""
+    import json
+    import socket
+
+    with socket.create_connection(("127.0.0.1", processes.port), timeout=5) as sock:
+        sock.sendall(request_bytes)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 %d" % status), head
+    assert b"application/problem+json" in head
+    assert json.loads(body)["code"] == code

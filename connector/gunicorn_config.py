@@ -1,0 +1,48 @@
+"""gunicorn settings: ``gunicorn -c python:connector.gunicorn_config
+'connector.app:create_app()'``. Environment variables can still override them."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("CONNECTOR_BIND", "127.0.0.1:8080")
+workers = int(os.environ.get("CONNECTOR_WORKERS", min(4, multiprocessing.cpu_count())))
+worker_class = "connector.serving.ProblemWorker"
+
+# A create may wait for its pacing slot (10 s), for Retell (20 s) and for up to 15 s
+# of backoff on Retell's 429s: gunicorn's default of 30 s would kill the worker
+# mid-call and leave the platform without an answer.
+timeout = 75
+graceful_timeout = 30
+
+# gunicorn's defaults, said out loud: they are part of the bounded-input promise.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+# The connector writes its own one line per request.
+accesslog = None
+
+# gunicorn 27 opens a control socket at one fixed path per user; several services,
+# tests or demos on a host would share it. The connector does not use it.
+control_socket_disable = True
+
+# Request and worker lines at the level asked for; the connector's own loggers
+# propagate to the root logger set up here.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {
+        "level": os.environ.get("CONNECTOR_LOG_LEVEL", "INFO"),
+        "handlers": ["stderr"],
+    },
+}
