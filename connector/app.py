@@ -9,6 +9,7 @@ from flask import Flask, g, request
 
 from . import __version__
 from .config import Settings
+from .delivery.targets import TargetPolicy
 from .http import (
     actions,
     deliveries,
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             user_agent=f"retell-connector/{__version__}",
         ),
         known_accounts=set(),
+        targets=TargetPolicy(allow_private=settings.allow_private_targets),
     )
     problems.register(app)
     blueprints = (discovery, actions, triggers, webhooks, jobs, deliveries)

@@ -26,8 +26,8 @@ accesslog = None
 # tests or demos on a host would share it. The connector does not use it.
 control_socket_disable = True
 
-# Request and worker lines at the level asked for; the connector's own loggers
-# propagate to the root logger set up here.
+# One stream for everything: gunicorn's own lines and the connector's, at the level
+# asked for. This replaces gunicorn's whole logging setup, its loggers included.
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -40,6 +40,10 @@ logconfig_dict = {
             "formatter": "plain",
             "stream": "ext://sys.stderr",
         }
+    },
+    "loggers": {
+        "gunicorn.error": {"handlers": [], "propagate": True},
+        "gunicorn.access": {"handlers": [], "propagate": True},
     },
     "root": {
         "level": os.environ.get("CONNECTOR_LOG_LEVEL", "INFO"),

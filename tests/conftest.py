@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from connector.app import create_app
 from connector.cli.demo import HookReceiver
 from connector.config import Settings
+from connector.delivery.targets import TargetPolicy
 from connector.simulator import SimulatorConfig, Workspace
 from connector.simulator import create_app as create_simulator
 
@@ -144,6 +145,11 @@ def app(settings):
     app.config["TESTING"] = True
     # Retell's 429s are retried with backoff; a hundredth of it keeps tests quick.
     app.extensions["connector"].retell.backoff_base = 0.01
+    # Hooks run on loopback here, and no test may look up a real name: every host
+    # "resolves" to 127.0.0.1 (the guard itself is tested in test_targets.py).
+    app.extensions["connector"].targets = TargetPolicy(
+        allow_private=True, resolver=lambda _host, _port: ["127.0.0.1"]
+    )
     yield app
     app.extensions["connector"].engine.dispose()
 

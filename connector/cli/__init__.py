@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args) -> int:
-    gunicorn = subprocess.Popen(
+    """Run gunicorn and a delivery worker, restarting the worker if it dies."""
+    log = logging.getLogger(__name__)
+    web = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -90,23 +92,42 @@ def _serve(args) -> int:
             "connector.app:create_app()",
         ]
     )
-    children = [gunicorn]
-    if not args.no_delivery:
-        children.append(subprocess.Popen([sys.executable, "-m", "connector", "worker"]))
 
-    def stop(signum, _frame):
-        for child in children:
-            child.send_signal(signal.SIGTERM)
+    def start_worker():
+        return subprocess.Popen([sys.executable, "-m", "connector", "worker"])
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    codes = [child.wait() for child in children]
-    return max(codes)
+    worker = None if args.no_delivery else start_worker()
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    restart_delay = 1.0
+    while not stopping.wait(0.5):
+        if web.poll() is not None:
+            log.error("gunicorn exited with %s; stopping", web.returncode)
+            break
+        if worker is not None and worker.poll() is not None:
+            # Deliveries wait in the outbox meanwhile; nothing is lost, but nothing
+            # is sent until a worker runs again.
+            log.error(
+                "delivery worker exited with %s; restarting in %.0f s",
+                worker.returncode,
+                restart_delay,
+            )
+            if stopping.wait(restart_delay):
+                break
+            worker = start_worker()
+            restart_delay = min(restart_delay * 2, 30.0)
+    for child in (web, worker):
+        if child is not None and child.poll() is None:
+            child.terminate()
+    codes = [child.wait() for child in (web, worker) if child is not None]
+    return 0 if stopping.is_set() else max(codes + [1])
 
 
 def _worker(args) -> int:
     from .. import __version__
     from ..bulk.runner import BulkRunner
+    from ..delivery.targets import TargetPolicy
     from ..delivery.worker import DeliveryWorker
     from ..retell.client import RetellClient
     from ..store import database
@@ -115,7 +136,12 @@ def _worker(args) -> int:
     settings = Settings.from_env().resolved()
     engine = database.connect(settings.database_url)
     keyring = Keyring(settings.secret_key)
-    delivery = DeliveryWorker(engine, keyring, concurrency=args.concurrency)
+    delivery = DeliveryWorker(
+        engine,
+        keyring,
+        concurrency=args.concurrency,
+        targets=TargetPolicy(allow_private=settings.allow_private_targets),
+    )
     bulk = BulkRunner(
         engine,
         keyring,

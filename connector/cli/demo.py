@@ -64,9 +64,6 @@ class HookReceiver:
             verdict = f"BAD SIGNATURE ({err})"
             self.problems.append(f"{trigger}: {verdict}")
         event = json.loads(body)
-        with self.arrived:
-            self.received.append(event)
-            self.arrived.notify_all()
         say(
             f"  <- hook {trigger:<14} {event['id']:<40} "
             f"status={event.get('call_status')} {verdict}"
@@ -78,6 +75,10 @@ class HookReceiver:
                 f"     failure_reason: {event.get('failure_reason')!r}, "
                 f"retry_recommended: {event.get('retry_recommended')}"
             )
+        # Recorded after printing, so the summary line comes after every event.
+        with self.arrived:
+            self.received.append(event)
+            self.arrived.notify_all()
         return Response(status=204)(environ, start_response)
 
     def __enter__(self):
@@ -157,6 +158,8 @@ def run(*, speed: float = 4.0, timeout: float = 60.0) -> int:
             CONNECTOR_RETELL_BASE_URL=simulator,
             CONNECTOR_PUBLIC_URL=connector,
             CONNECTOR_LOG_LEVEL="WARNING",
+            # The stand-in hook listens on loopback, which real deployments refuse.
+            CONNECTOR_ALLOW_PRIVATE_TARGETS="true",
         )
         say("1. Starting the Retell simulator, the connector and a hook receiver")
         sim_log, app_log = f"{workdir}/simulator.log", f"{workdir}/connector.log"

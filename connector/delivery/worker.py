@@ -19,6 +19,7 @@ from ..store import outbox, subscriptions
 from ..store.database import now_ms
 from ..store.keyring import Keyring
 from . import signing
+from .targets import TargetPolicy, guarded_session, read_capped, refusal_of
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class DeliveryWorker:
         poll_interval: float = 0.2,
         timeout: tuple[float, float] = (5.0, 10.0),
         user_agent: str = "retell-connector",
+        targets: TargetPolicy | None = None,
     ) -> None:
         self.engine = engine
         self.keyring = keyring
@@ -71,7 +73,9 @@ class DeliveryWorker:
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.user_agent = user_agent
-        self.session = requests.Session()
+        # Every connection re-checks where it really goes (SSRF, DNS rebinding);
+        # redirects are never followed.
+        self.session = guarded_session(targets or TargetPolicy())
         self._busy: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -144,11 +148,16 @@ class DeliveryWorker:
             with response:
                 status = response.status_code
                 retry_after = _retry_after(response.headers.get("Retry-After"))
-                snippet = response.raw.read(RESPONSE_CAP_BYTES, decode_content=True)
+                snippet = read_capped(response, RESPONSE_CAP_BYTES)
             if not 200 <= status < 300:
                 error = f"HTTP {status}: {snippet[:200].decode('utf-8', 'replace')}"
         except requests.RequestException as err:
-            error = f"{type(err).__name__}: could not reach the subscriber"
+            refused = refusal_of(err)
+            error = (
+                f"refused: {refused.reason}"
+                if refused
+                else f"{type(err).__name__}: could not reach the subscriber"
+            )
         elapsed = int((time.monotonic() - started) * 1000)
         log.info(
             "delivery message=%s subscription=%s attempt=%d status=%s ms=%d",

@@ -11,6 +11,7 @@ from flask import current_app, request
 from sqlalchemy import Engine
 
 from ..config import Settings
+from ..delivery.targets import TargetPolicy
 from ..errors import FatalError, RetriableError
 from ..mapping.account import API_KEY
 from ..retell.client import RetellClient
@@ -27,6 +28,8 @@ class Services:
     retell: RetellClient
     #: Accounts already recorded by this process, so each request need not write.
     known_accounts: set
+    #: Which webhook targets may be subscribed and delivered to (SSRF guard).
+    targets: TargetPolicy = TargetPolicy()
     #: Epoch milliseconds; tests freeze it to check signature freshness.
     clock: Callable[[], int] = now_ms
 

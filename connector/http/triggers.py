@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from marshmallow import ValidationError
 
 from .. import catalog
+from ..delivery import targets
 from ..delivery.signing import new_secret
 from ..mapping import account as account_inputs
 from ..store import events, subscriptions
@@ -34,12 +36,17 @@ def subscribe(key: str):
     who = caller()
     data = account_inputs.SubscriptionInput().load(payloads.body())
     found = services()
+    target_url = data["target_url"].strip()
+    try:
+        targets.check_url(target_url, found.targets)
+    except targets.TargetRefused as refused:
+        raise ValidationError({"target_url": [refused.reason]}) from None
     subscription, created = subscriptions.subscribe(
         found.engine,
         found.keyring,
         account_id=who.account_id,
         trigger=key,
-        target_url=data["target_url"].strip(),
+        target_url=target_url,
         filters=data["filters"],
         secret=new_secret(),
     )

@@ -13,6 +13,7 @@ from flask import Blueprint, request
 from sqlalchemy.exc import OperationalError
 
 from ..catalog import STAGES
+from ..errors import FatalError
 from ..mapping import outputs
 from ..retell import signatures
 from ..store import accounts, events
@@ -53,7 +54,10 @@ def receive(account_id: str):
         log.info(
             "webhook for %s verified with the previous key (grace period)", account_id
         )
-    body = payloads.parse_json_object(raw)
+    try:
+        body = payloads.parse_json_object(raw)
+    except FatalError as err:
+        return problem(400, "invalid_webhook", "Not a call webhook", err.detail)
     event = body.get("event")
     # Older Retell payloads carried the call under "data" (retell-api.md, section 4).
     call = body.get("call") if "call" in body else body.get("data")

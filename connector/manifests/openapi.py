@@ -7,7 +7,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from .. import __version__, catalog
 from ..mapping import jsonschema_attributes
-from ..mapping.account import SubscriptionInput, WebhookKeyInput
+from ..mapping.account import PacingInput, SubscriptionInput, WebhookKeyInput
+from ..mapping.outputs import JobOutput
 
 PROBLEM = {
     "type": "object",
@@ -79,6 +80,87 @@ def _json(schema) -> dict:
     return {"application/json": {"schema": schema}}
 
 
+def _object(**properties) -> dict:
+    return {"type": "object", "properties": properties}
+
+
+STRING, INTEGER = {"type": "string"}, {"type": "integer"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+SUBSCRIPTION = _object(
+    id=STRING,
+    trigger=STRING,
+    target_url=STRING,
+    filters={"type": "object"},
+    secret={
+        "type": "string",
+        "description": "whsec_…: verifies the Standard Webhooks signature of each "
+        "delivery.",
+    },
+)
+DELIVERY = _object(
+    id={"type": "string", "description": "The webhook-id of every attempt."},
+    subscription_id=STRING,
+    event_id=STRING,
+    state={"type": "string", "enum": ["pending", "delivered", "dead", "cancelled"]},
+    attempts=INTEGER,
+    last_status={"type": ["integer", "null"]},
+    last_error=NULLABLE_STRING,
+    next_attempt_at={"type": ["integer", "null"]},
+    created_at=INTEGER,
+    finished_at={"type": ["integer", "null"]},
+)
+PACING = _object(
+    provider=STRING,
+    cps={"type": "number"},
+    max_cps={"type": "number"},
+    max_wait_seconds={"type": "number"},
+)
+ME = _object(
+    account_id=STRING,
+    webhook_url=STRING,
+    webhook_signing_key={"type": "string", "enum": ["calling key", "registered"]},
+    concurrency={"type": "object"},
+    pacing=PACING,
+    deliveries={"type": "object"},
+)
+
+
+def _operation(
+    summary: str,
+    *,
+    ok: tuple[str, str, dict | None] = ("200", "Done.", None),
+    problems: tuple[int, ...] = (),
+    body=None,
+    body_required: bool = True,
+    secured: bool = True,
+    **extra,
+) -> dict:
+    """One operation object: a summary, its success answer and its problems."""
+    status, description, schema = ok
+    success = {"description": description}
+    if schema is not None:
+        success["content"] = _json(schema)
+    operation = {
+        "summary": summary,
+        "responses": {status: success, **_problems(*problems)},
+        **extra,
+    }
+    if secured:
+        operation["security"] = [{"retellKey": []}]
+    if body is not None:
+        operation["requestBody"] = {"required": body_required, "content": _json(body)}
+    return operation
+
+
+def _has_required(schema) -> bool:
+    return any(field.required for field in schema().fields.values())
+
+
+def _path_parameter(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": STRING}
+
+
 def document(public_url: str) -> dict:
     """The OpenAPI document, with ``public_url`` as its server."""
     plugin = MarshmallowPlugin()
@@ -89,7 +171,8 @@ def document(public_url: str) -> dict:
         plugins=[plugin],
         info={
             "description": "Places and follows Retell AI phone calls for no-code "
-            "platforms. Authenticate with your Retell API key as a Bearer token."
+            "platforms. Authenticate with your Retell API key as a Bearer token. "
+            "Inputs are read leniently: an empty optional field counts as not set."
         },
         servers=[{"url": public_url}],
     )
@@ -99,199 +182,212 @@ def document(public_url: str) -> dict:
         "retellKey",
         {"type": "http", "scheme": "bearer", "description": "Your Retell API key."},
     )
-    secured = [{"retellKey": []}]
-
-    spec.path(
-        "/healthz",
-        operations={
-            "get": {
-                "summary": "Liveness",
-                "responses": {"200": {"description": "Alive."}},
-            }
+    paths = {
+        "/healthz": {
+            "get": _operation(
+                "Liveness", ok=("200", "Alive.", _object(status=STRING)), secured=False
+            )
         },
-    )
-    spec.path(
-        "/readyz",
-        operations={
-            "get": {
-                "summary": "Readiness (database reachable)",
-                "responses": {"200": {"description": "Ready."}, **_problems(503)},
-            }
+        "/readyz": {
+            "get": _operation(
+                "Readiness (database reachable)",
+                ok=("200", "Ready.", _object(status=STRING)),
+                problems=(503,),
+                secured=False,
+            )
         },
-    )
-    spec.path(
-        "/v1/catalog",
-        operations={
-            "get": {
-                "summary": "Every action and trigger, with JSON Schemas and a sample",
-                "responses": {"200": {"description": "The catalog."}},
-            }
+        "/v1/catalog": {
+            "get": _operation(
+                "Every action and trigger, with JSON Schemas and a sample",
+                ok=(
+                    "200",
+                    "The catalog.",
+                    _object(
+                        actions={"type": "array"},
+                        triggers={"type": "array"},
+                        options={"type": "array"},
+                    ),
+                ),
+                secured=False,
+            )
         },
-    )
-    spec.path(
-        "/v1/me",
-        operations={
-            "get": {
-                "summary": "Connection test: checks the key with Retell",
-                "security": secured,
-                "responses": {
-                    "200": {
-                        "description": "The account, its webhook URL and concurrency."
-                    },
-                    **_problems(*_UPSTREAM),
-                },
-            }
+        "/v1/me": {
+            "get": _operation(
+                "Connection test: checks the key with Retell",
+                ok=("200", "The account, its webhook URL, concurrency and pacing.", ME),
+                problems=_UPSTREAM,
+            )
         },
-    )
-    spec.path(
-        "/v1/me/webhook-key",
-        operations={
-            "put": {
-                "summary": "Register the key Retell signs this account's webhooks with",
-                "security": secured,
-                "requestBody": {"required": True, "content": _json(WebhookKeyInput)},
-                "responses": {
-                    "200": {"description": "Registered."},
-                    **_problems(401, 415, 422),
-                },
-            }
+        "/v1/me/webhook-key": {
+            "put": _operation(
+                "Register the key Retell signs this account's webhooks with",
+                body=WebhookKeyInput,
+                ok=(
+                    "200",
+                    "Registered.",
+                    _object(account_id=STRING, webhook_signing_key=STRING),
+                ),
+                problems=(400, 401, 415, 422, 502),
+            )
         },
-    )
-    for source in catalog.OPTION_SOURCES:
-        spec.path(
-            f"/v1/options/{source.key}",
-            operations={
-                "get": {
-                    "summary": source.description,
-                    "security": secured,
-                    "responses": {
-                        "200": {"description": "Choices.", "content": _json(OPTIONS)},
-                        **_problems(*_UPSTREAM),
-                    },
-                }
-            },
-        )
-    for action in catalog.ACTIONS:
-        spec.path(
-            f"/v1/actions/{action.key}",
-            operations={
-                "post": {
-                    "operationId": action.key,
-                    "summary": action.label,
-                    "description": action.description,
-                    "security": secured,
-                    "requestBody": {"required": True, "content": _json(action.input)},
-                    "responses": {
-                        str(action.status): {
-                            "description": "Done.",
-                            "content": _json(action.output),
-                        },
-                        **_problems(400, *_UPSTREAM),
-                    },
-                }
-            },
-        )
-    for trigger in catalog.TRIGGERS:
-        spec.path(
-            f"/v1/triggers/{trigger.key}/subscriptions",
-            operations={
-                "post": {
-                    "operationId": f"subscribe-{trigger.key}",
-                    "summary": f"Subscribe a hook to {trigger.label}",
-                    "security": secured,
-                    "requestBody": {
-                        "required": True,
-                        "content": _json(SubscriptionInput),
-                    },
-                    "responses": {
-                        "201": {
-                            "description": "Subscribed; the secret signs deliveries."
-                        },
-                        "200": {
-                            "description": "Already subscribed; the same subscription."
-                        },
-                        **_problems(401, 415, 422),
-                    },
-                }
-            },
-        )
-        spec.path(
-            f"/v1/triggers/{trigger.key}/events",
-            operations={
-                "get": {
-                    "operationId": f"events-{trigger.key}",
-                    "summary": f"Newest {trigger.label} events (polling and samples)",
-                    "security": secured,
-                    "parameters": [
-                        {
-                            "name": "limit",
-                            "in": "query",
-                            "schema": {
-                                "type": "integer",
-                                "minimum": 1,
-                                "maximum": 100,
-                                "default": 10,
-                            },
-                        }
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "Events, newest first.",
-                            "content": _json(
-                                {"type": "array", "items": trigger.output}
-                            ),
-                        },
-                        **_problems(401, 422),
-                    },
-                }
-            },
-        )
-    spec.path(
-        "/v1/triggers/subscriptions/{subscription_id}",
-        operations={
-            "delete": {
-                "summary": "Unsubscribe",
-                "security": secured,
-                "parameters": [
+        "/v1/me/pacing": {
+            "put": _operation(
+                "Set the calls per second this account places",
+                body=PacingInput,
+                ok=("200", "The pacing now in force.", PACING),
+                problems=(400, 401, 415, 422, 502),
+            )
+        },
+        "/v1/jobs/{job_id}": {
+            "get": _operation(
+                "Progress and per-row results of a bulk job",
+                ok=("200", "The job.", JobOutput),
+                problems=(401, 404),
+                parameters=[_path_parameter("job_id")],
+            )
+        },
+        "/v1/deliveries": {
+            "get": _operation(
+                "This account's deliveries, newest first",
+                ok=("200", "Deliveries.", {"type": "array", "items": DELIVERY}),
+                problems=(401, 422),
+                parameters=[
                     {
-                        "name": "subscription_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
+                        "name": "state",
+                        "in": "query",
+                        "schema": {
+                            "type": "string",
+                            "enum": ["pending", "delivered", "dead", "cancelled"],
+                        },
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 200,
+                            "default": 50,
+                        },
+                    },
                 ],
-                "responses": {
-                    "204": {"description": "Removed."},
-                    **_problems(401, 404),
-                },
-            }
+            )
         },
-    )
-    spec.path(
-        "/v1/webhooks/retell/{account_id}",
-        operations={
-            "post": {
-                "summary": "Retell's webhook receiver (signed with x-retell-signature)",
-                "parameters": [
-                    {
-                        "name": "account_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    },
+        "/v1/deliveries/replay": {
+            "post": _operation(
+                "Replay every dead letter, or those of one subscription",
+                body=_object(subscription_id=NULLABLE_STRING),
+                body_required=False,
+                ok=("202", "Queued again.", _object(replayed=INTEGER)),
+                problems=(400, 401, 415, 422),
+            )
+        },
+        "/v1/deliveries/{message_id}/replay": {
+            "post": _operation(
+                "Replay one dead letter (same webhook-id)",
+                ok=("202", "Queued again.", _object(replayed=INTEGER)),
+                problems=(401, 404),
+                parameters=[_path_parameter("message_id")],
+            )
+        },
+        "/v1/triggers/subscriptions/{subscription_id}": {
+            "delete": _operation(
+                "Unsubscribe",
+                ok=("204", "Removed.", None),
+                problems=(401, 404),
+                parameters=[_path_parameter("subscription_id")],
+            )
+        },
+        "/v1/webhooks/retell/{account_id}": {
+            "post": _operation(
+                "Retell's webhook receiver (signed with x-retell-signature)",
+                body={"type": "object"},
+                ok=(
+                    "200",
+                    "Stored, or a duplicate.",
+                    _object(
+                        duplicate={"type": "boolean"},
+                        events={"type": "array"},
+                        ignored={"type": "boolean"},
+                        event={},
+                    ),
+                ),
+                problems=(400, 401, 404, 413, 503),
+                secured=False,
+                parameters=[
+                    _path_parameter("account_id"),
                     {
                         "name": "x-retell-signature",
                         "in": "header",
                         "required": True,
-                        "schema": {"type": "string"},
+                        "schema": STRING,
                     },
                 ],
-                "requestBody": {"required": True, "content": _json({"type": "object"})},
-                "responses": {
-                    "200": {"description": "Stored (or a duplicate)."},
-                    **_problems(400, 401, 404, 503),
-                },
-            }
+            )
         },
-    )
+    }
+    for source in catalog.OPTION_SOURCES:
+        paths[f"/v1/options/{source.key}"] = {
+            "get": _operation(
+                source.description,
+                ok=("200", "Choices.", OPTIONS),
+                problems=_UPSTREAM,
+            )
+        }
+    for action in catalog.ACTIONS:
+        paths[f"/v1/actions/{action.key}"] = {
+            "post": _operation(
+                action.label,
+                description=action.description,
+                operationId=action.key,
+                body=action.input,
+                body_required=_has_required(action.input),
+                ok=(str(action.status), "Done.", action.output),
+                problems=(400, 409, *_UPSTREAM)
+                if action.idempotent
+                else (400, *_UPSTREAM),
+            )
+        }
+    for trigger in catalog.TRIGGERS:
+        paths[f"/v1/triggers/{trigger.key}/subscriptions"] = {
+            "post": _operation(
+                f"Subscribe a hook to {trigger.label}",
+                operationId=f"subscribe-{trigger.key}",
+                body=SubscriptionInput,
+                ok=("201", "Subscribed; the secret signs deliveries.", SUBSCRIPTION),
+                problems=(400, 401, 415, 422),
+            )
+        }
+        paths[f"/v1/triggers/{trigger.key}/subscriptions"]["post"]["responses"][
+            "200"
+        ] = {
+            "description": "Already subscribed: the same subscription.",
+            "content": _json(SUBSCRIPTION),
+        }
+        paths[f"/v1/triggers/{trigger.key}/events"] = {
+            "get": _operation(
+                f"Newest {trigger.label} events (polling and samples)",
+                operationId=f"events-{trigger.key}",
+                ok=(
+                    "200",
+                    "Events, newest first.",
+                    {"type": "array", "items": trigger.output},
+                ),
+                problems=(401, 422),
+                parameters=[
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 100,
+                            "default": 10,
+                        },
+                    }
+                ],
+            )
+        }
+    for path, operations in paths.items():
+        spec.path(path, operations=operations)
     return spec.to_dict()

@@ -289,7 +289,6 @@ class CallStatuses(ma_fields.Field):
                 "type": "array",
                 "items": {"type": "string", "enum": list(CALL_STATUS_FILTERS)},
                 "minItems": 1,
-                "uniqueItems": True,
             },
             {
                 "type": "string",

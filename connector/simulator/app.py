@@ -28,6 +28,9 @@ def create_app(config: SimulatorConfig) -> Flask:
     called; ``app.simulator.stop()`` ends the background threads.
     """
     app = Flask(__name__)
+    # Retell answers an id such as "/abc" (sent as %2Fabc) with "not found"; Werkzeug
+    # would otherwise redirect the doubled slash with a 308.
+    app.url_map.merge_slashes = False
     state = SimulatorState(config)
     app.extensions["retell_simulator"] = state
     app.simulator = state  # type: ignore[attr-defined]

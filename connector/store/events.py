@@ -143,11 +143,23 @@ def recent(engine: Engine, account_id: str, event: str, limit: int) -> list[dict
         return [json.loads(row.output) for row in rows]
 
 
+#: How many recent events lend their flattened keys to the next one, and how many
+#: keys are carried at most: enough for a scenario's mapping to stay stable, bounded
+#: so that accounts whose metadata keys change per call do not grow every payload.
+RECENT_FOR_KEYS = 10
+MAX_CARRIED_KEYS = 100
+
+
 def flat_keys(engine: Engine, account_id: str, event: str) -> list[str]:
-    """The nested-value keys (``metadata__…``) of the account's latest such event.
+    """Flattened keys (``metadata__…``) that had values in recent such events.
 
     A scenario mapped against one event must still find those keys, as null, in the
-    next event even when that call had no metadata (field case B16).
+    next one even when that call had no metadata (field case B16). Only keys that
+    carried a value count, so a key seen once is dropped after ten events.
     """
-    latest = recent(engine, account_id, event, 1)
-    return [key for key in latest[0] if "__" in key] if latest else []
+    seen: dict[str, None] = {}
+    for output in recent(engine, account_id, event, RECENT_FOR_KEYS):
+        for key, value in output.items():
+            if "__" in key and value is not None:
+                seen.setdefault(key)
+    return list(seen)[:MAX_CARRIED_KEYS]

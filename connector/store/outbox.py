@@ -37,32 +37,48 @@ def claim(
     """
     now = now_ms()
     due = (
-        select(outbox.c.id, outbox.c.subscription_id)
+        outbox.c.state == "pending",
+        outbox.c.next_attempt_at <= now,
+        or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+    )
+    capped = [key for key, count in busy.items() if count >= per_target]
+    # Subscribers with something due, the longest-waiting first. Each then gets
+    # its own share of the slots, so a backlog for one slow subscriber cannot fill
+    # the batch and starve the others (field cases B17, B22).
+    waiting = (
+        select(outbox.c.subscription_id)
         .join(subscriptions, subscriptions.c.id == outbox.c.subscription_id)
         .where(
-            outbox.c.state == "pending",
-            outbox.c.next_attempt_at <= now,
-            or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+            *due,
+            outbox.c.subscription_id.not_in(capped),
             or_(
                 subscriptions.c.paused_until.is_(None),
                 subscriptions.c.paused_until <= now,
             ),
         )
-        .order_by(outbox.c.next_attempt_at, outbox.c.id)
-        .limit(limit * 8)
-        # PostgreSQL: rows another worker is claiming right now are skipped rather
-        # than waited for. SQLite has no row locks; its transactions already run
-        # one at a time.
-        .with_for_update(skip_locked=True, of=outbox)
+        .group_by(outbox.c.subscription_id)
+        .order_by(func.min(outbox.c.next_attempt_at))
+        .limit(limit)
     )
     with engine.begin() as conn:
-        chosen, taken = [], dict(busy)
-        for row in conn.execute(due):
-            if taken.get(row.subscription_id, 0) >= per_target:
-                continue
-            taken[row.subscription_id] = taken.get(row.subscription_id, 0) + 1
-            chosen.append(row.id)
-            if len(chosen) == limit:
+        chosen = []
+        for subscription_id in conn.execute(waiting).scalars().all():
+            room = min(per_target - busy.get(subscription_id, 0), limit - len(chosen))
+            chosen += (
+                conn.execute(
+                    select(outbox.c.id)
+                    .where(*due, outbox.c.subscription_id == subscription_id)
+                    .order_by(outbox.c.next_attempt_at, outbox.c.id)
+                    .limit(room)
+                    # PostgreSQL: rows another worker is claiming right now are
+                    # skipped, not waited for. SQLite has no row locks; its
+                    # transactions already run one at a time.
+                    .with_for_update(skip_locked=True)
+                )
+                .scalars()
+                .all()
+            )
+            if len(chosen) >= limit:
                 break
         if not chosen:
             return []

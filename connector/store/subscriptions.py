@@ -74,10 +74,20 @@ def subscribe(
     """Create a subscription, or return the one that already exists (created=False).
 
     Zapier and Make re-subscribe the same URL when a scenario is switched off and on;
-    answering with the existing subscription keeps one delivery per event.
+    answering with the existing subscription keeps one delivery per event. New
+    ``filters`` replace the old ones.
     """
     existing = _find(engine, keyring, account_id, trigger, target_url)
     if existing:
+        if existing.filters != filters:
+            # Subscribing again is how a platform changes a hook's settings.
+            with engine.begin() as conn:
+                conn.execute(
+                    update(subscriptions)
+                    .where(subscriptions.c.id == existing.id)
+                    .values(filters=json.dumps(filters, sort_keys=True))
+                )
+            existing = _find(engine, keyring, account_id, trigger, target_url)
         return existing, False
     row = {
         "id": "sub_" + secrets.token_hex(12),

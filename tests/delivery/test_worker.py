@@ -74,7 +74,7 @@ def ended(client, account, call_id: str) -> None:
 
 def worker(app) -> DeliveryWorker:
     services = app.extensions["connector"]
-    return DeliveryWorker(services.engine, services.keyring)
+    return DeliveryWorker(services.engine, services.keyring, targets=services.targets)
 
 
 def make_due(app) -> None:
@@ -290,3 +290,37 @@ def test_replay_all_and_listing_checks(app, client, auth, account):
     assert (
         client.post("/v1/deliveries/msg_nope/replay", headers=auth).status_code == 404
     )
+
+
+def test_a_long_backlog_does_not_starve_a_newer_subscriber(app, client, auth, account):
+    """Fair claims: a subscriber with one new event gets a slot although another
+    has a backlog of older ones."""
+    services = app.extensions["connector"]
+    backlog = subscribe(
+        client, auth, "https://a.example.invalid/hook", trigger="call_started"
+    )
+    fresh = subscribe(client, auth, "https://b.example.invalid/hook")
+    for index in range(30):
+        body = {
+            "event": "call_started",
+            "call": {"call_id": f"call_s{index}", "call_status": "ongoing"},
+        }
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        client.post(
+            f"/v1/webhooks/retell/{account}",
+            data=raw,
+            content_type="application/json",
+            headers={"x-retell-signature": sign(raw, API_KEY, NOW_MS)},
+        )
+    ended(client, account, "call_t")
+    capped = outbox_queries.claim(
+        services.engine, limit=2, lease_ms=60_000, busy={backlog["id"]: 2}, per_target=2
+    )
+    assert [d.subscription_id for d in capped] == [fresh["id"]]
+    with services.engine.begin() as conn:
+        conn.execute(update(outbox).values(lease_until=None))
+    shared = outbox_queries.claim(
+        services.engine, limit=4, lease_ms=60_000, busy={}, per_target=2
+    )
+    owners = sorted(d.subscription_id for d in shared)
+    assert owners == sorted([backlog["id"], backlog["id"], fresh["id"]])

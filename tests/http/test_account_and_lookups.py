@@ -280,3 +280,17 @@ def test_a_webhook_key_retell_refuses_is_422(client, auth):
     )
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["field"] == "key"
+
+
+def test_subscribing_again_with_filters_updates_them(client, auth):
+    """Re-subscribing the same target with new filters keeps one subscription and
+    uses the new filters."""
+    url = "/v1/triggers/call_ended/subscriptions"
+    target = {"target_url": "https://hooks.example.invalid/f"}
+    first = client.post(url, json=target, headers=auth).get_json()
+    again = client.post(
+        url, json={**target, "filters": {"agent_id": "agent_x"}}, headers=auth
+    )
+    assert again.status_code == 200
+    assert again.get_json()["id"] == first["id"]
+    assert again.get_json()["filters"] == {"agent_id": "agent_x"}

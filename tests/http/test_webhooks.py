@@ -54,7 +54,9 @@ def post(client, account, body: bytes, signature: str | None, header_name=None):
 
 def deliver_all(app) -> int:
     services = app.extensions["connector"]
-    return DeliveryWorker(services.engine, services.keyring).run_once()
+    return DeliveryWorker(
+        services.engine, services.keyring, targets=services.targets
+    ).run_once()
 
 
 def test_fixture_is_the_documented_bytes():
@@ -299,3 +301,24 @@ def test_registered_key_verifies_and_the_old_one_has_a_grace_period(
     app.extensions["connector"].clock = lambda: later
     assert post(client, account, body, sign(body, KEY, later)).status_code == 401
     assert post(client, account, body, sign(body, OTHER_KEY, later)).status_code == 200
+
+
+def test_carried_flat_keys_stay_bounded(client, auth, account):
+    """Keys that change per call do not pile up in every later payload."""
+    for index in range(25):
+        post(
+            client,
+            account,
+            *signed(
+                {
+                    "event": "call_started",
+                    "call": call(f"call_p{index}", metadata={f"row_{index:03}": index}),
+                }
+            ),
+        )
+    latest = client.get(
+        "/v1/triggers/call_started/events?limit=1", headers=auth
+    ).get_json()[0]
+    carried = [key for key in latest if key.startswith("metadata__")]
+    assert "metadata__row_024" in carried
+    assert len(carried) <= 11  # its own key and those of the ten before it

@@ -30,6 +30,7 @@ class Processes:
             CONNECTOR_RETELL_BASE_URL=simulator_url,
             CONNECTOR_PUBLIC_URL=self.url,
             CONNECTOR_LOG_LEVEL="WARNING",
+            CONNECTOR_ALLOW_PRIVATE_TARGETS="true",
         )
         self.log = open(tmp_path / "processes.log", "ab")
         self.web = self.worker = None
