@@ -36,6 +36,9 @@ class Settings:
     #: Longest a create waits for its calls-per-second slot before answering 429;
     #: well inside the platforms' own HTTP timeouts (Zapier's is 30 s).
     pacing_max_wait: float = 10.0
+    #: Seconds a worker holds a delivery before another may take it over; longer
+    #: than one delivery can take (connect, headers and body caps: about 25 s).
+    delivery_lease: float = 60.0
     #: Allow http:// and private or loopback webhook targets (development only).
     allow_private_targets: bool = False
     #: Folder for the SQLite file and the generated secret key.

@@ -140,6 +140,7 @@ def _worker(args) -> int:
         engine,
         keyring,
         concurrency=args.concurrency,
+        lease_ms=int(settings.delivery_lease * 1000),
         targets=TargetPolicy(allow_private=settings.allow_private_targets),
     )
     bulk = BulkRunner(
