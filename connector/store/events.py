@@ -6,12 +6,26 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from .database import insert_ignoring_duplicates, now_ms
 from .keyring import Keyring
 from .subscriptions import for_trigger
 from .tables import calls, events, outbox
+
+#: Deliveries one subscriber may have waiting. Past it, new events for that
+#: subscriber are dead-lettered at once (and can be replayed), so a subscriber that
+#: stays down cannot grow the queue without bound (field case B17).
+MAX_QUEUED = 10_000
+QUEUE_FULL = "the subscriber's queue was full; replay once it accepts events again"
+
+
+def _queued(conn, subscription_id: str) -> int:
+    return conn.execute(
+        select(func.count()).where(
+            outbox.c.subscription_id == subscription_id, outbox.c.state == "pending"
+        )
+    ).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -71,16 +85,19 @@ def ingest(
                 if sub.matches(item.output)
             ]
             for sub in targets:
+                full = _queued(conn, sub.id) >= MAX_QUEUED
                 conn.execute(
                     outbox.insert().values(
                         message_id="msg_" + secrets.token_hex(12),
                         account_id=account_id,
                         subscription_id=sub.id,
                         event_id=event_id,
-                        state="pending",
+                        state="dead" if full else "pending",
                         attempts=0,
                         next_attempt_at=now,
                         created_at=now,
+                        last_error=QUEUE_FULL if full else None,
+                        finished_at=now if full else None,
                     )
                 )
             results.append(Stored(item.event, new=True, deliveries=len(targets)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import random
 import threading
@@ -324,3 +325,24 @@ def test_a_long_backlog_does_not_starve_a_newer_subscriber(app, client, auth, ac
     )
     owners = sorted(d.subscription_id for d in shared)
     assert owners == sorted([backlog["id"], backlog["id"], fresh["id"]])
+
+
+def test_a_full_subscriber_queue_dead_letters_visibly(
+    app, client, auth, account, monkeypatch
+):
+    """B17: past the per-subscriber cap, new events are dead-lettered at once and
+    counted, not queued without bound; other subscribers still get them."""
+    from connector.store import events as events_module
+
+    monkeypatch.setattr(events_module, "MAX_QUEUED", 3)
+    down = subscribe(client, auth, "https://down.example.invalid/hook")
+    healthy = subscribe(client, auth, "https://up.example.invalid/hook")
+    for index in range(5):
+        ended(client, account, f"call_q{index}")
+    states = collections.Counter((row.subscription_id, row.state) for row in rows(app))
+    assert states[(down["id"], "pending")] == 3
+    assert states[(down["id"], "dead")] == 2
+    assert states[(healthy["id"], "pending")] == 3
+    assert states[(healthy["id"], "dead")] == 2
+    me = client.get("/v1/me", headers=auth).get_json()
+    assert me["deliveries"]["dead"] == 4
