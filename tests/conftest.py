@@ -113,16 +113,25 @@ class Simulator:
         response.raise_for_status()
 
 
-@pytest.fixture
-def simulator():
+@contextmanager
+def running_simulator(speed: float):
+    """The simulator with two workspaces (API_KEY's and OTHER_KEY's), served."""
     config = SimulatorConfig(
         workspaces=[Workspace(api_keys=[API_KEY]), Workspace(api_keys=[OTHER_KEY])],
-        speed=20.0,
+        speed=speed,
     )
     app = create_simulator(config)
-    with serving(app) as url:
-        yield Simulator(app, url)
-    app.simulator.stop()
+    try:
+        with serving(app) as url:
+            yield Simulator(app, url)
+    finally:
+        app.simulator.stop()
+
+
+@pytest.fixture
+def simulator():
+    with running_simulator(speed=20.0) as running:
+        yield running
 
 
 @pytest.fixture

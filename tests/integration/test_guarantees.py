@@ -15,9 +15,7 @@ import requests
 from werkzeug.wrappers import Request, Response
 
 from connector.retell.signatures import sign
-from connector.simulator import SimulatorConfig, Workspace
-from connector.simulator import create_app as create_simulator
-from tests.conftest import API_KEY, OTHER_KEY, Simulator, serving
+from tests.conftest import API_KEY, OTHER_KEY, running_simulator, serving
 from tests.integration.conftest import Processes
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.both_databases]
@@ -31,14 +29,8 @@ EVENTS = 60
 @pytest.fixture
 def simulator():
     """At speed 4 a slow create takes 750 ms, as in field case B20."""
-    config = SimulatorConfig(
-        workspaces=[Workspace(api_keys=[API_KEY]), Workspace(api_keys=[OTHER_KEY])],
-        speed=4.0,
-    )
-    app = create_simulator(config)
-    with serving(app) as url:
-        yield Simulator(app, url)
-    app.simulator.stop()
+    with running_simulator(speed=4.0) as running:
+        yield running
 
 
 @pytest.fixture
