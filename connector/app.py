@@ -67,11 +67,23 @@ def _canonical_log_line(response):
     # One line per request with what an operator needs; never the key, the body or
     # the query string (which could carry personal data).
     elapsed = (time.monotonic() - g.get("started", time.monotonic())) * 1000
+    route = request.url_rule.rule if request.url_rule else "(no route)"
+    account = g.get("account_id")
     log.info(
-        "%s %s status=%d ms=%.1f",
+        "%s %s status=%d ms=%.1f account=%s",
         request.method,
-        request.url_rule.rule if request.url_rule else request.path,
+        route,
         response.status_code,
         elapsed,
+        account,
+        extra={
+            "facts": {
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "ms": round(elapsed, 1),
+                "account": account,
+            }
+        },
     )
     return response

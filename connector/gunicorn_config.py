@@ -4,6 +4,8 @@
 import multiprocessing
 import os
 
+from connector.logs import formatter_config
+
 bind = os.environ.get("CONNECTOR_BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("CONNECTOR_WORKERS", min(4, multiprocessing.cpu_count())))
 worker_class = "connector.serving.ProblemWorker"
@@ -31,9 +33,7 @@ control_socket_disable = True
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
-    },
+    "formatters": {"plain": formatter_config()},
     "handlers": {
         "stderr": {
             "class": "logging.StreamHandler",

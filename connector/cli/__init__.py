@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+from .. import logs
 from ..config import Settings
 
 
@@ -68,10 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.set_defaults(run=_demo)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("CONNECTOR_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    logs.configure()
     return args.run(args) or 0
 
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app, request
+from flask import current_app, g, request
 from sqlalchemy import Engine
 
 from ..config import Settings
@@ -137,6 +137,7 @@ def caller() -> Caller:
             found.retell.get_concurrency(key)
             accounts.remember(found.engine, found.keyring, key)
         found.known_accounts.add(account_id)
+    g.account_id = account_id  # for the request's log line; never the key
     return Caller(api_key=key, account_id=account_id, retell=found.retell)
 
 

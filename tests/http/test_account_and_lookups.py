@@ -294,3 +294,18 @@ def test_subscribing_again_with_filters_updates_them(client, auth):
     assert again.status_code == 200
     assert again.get_json()["id"] == first["id"]
     assert again.get_json()["filters"] == {"agent_id": "agent_x"}
+
+
+def test_json_log_lines_carry_the_request_facts(client, auth, caplog):
+    """The canonical request line has route, status, time and account id only."""
+    import json as json_module
+
+    from connector.logs import JSONFormatter
+
+    caplog.set_level(logging.INFO, logger="connector.request")
+    client.get("/v1/triggers/call_ended/events", headers=auth)
+    record = next(r for r in caplog.records if r.name == "connector.request")
+    line = json_module.loads(JSONFormatter().format(record))
+    assert line["route"] == "/v1/triggers/<key>/events"
+    assert line["status"] == 200 and line["account"].startswith("acct_")
+    assert API_KEY not in json_module.dumps(line)
