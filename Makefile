@@ -17,7 +17,13 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(BIN)/connector demo
 
-test: $(STAMP)
+# The Zapier app's own tooling (zapier-platform-core) runs its tests under Node.
+ZAPIER_MODULES := manifests/zapier/node_modules/.package-lock.json
+
+$(ZAPIER_MODULES): manifests/zapier/package-lock.json
+	npm ci --prefix manifests/zapier --no-audit --no-fund --loglevel=error
+
+test: $(STAMP) $(ZAPIER_MODULES)
 	$(BIN)/ruff check connector tests
 	$(BIN)/connector generate --check
 	$(BIN)/pytest -q

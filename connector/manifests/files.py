@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..catalog import schemas
 from ..catalog.schemas import NOTICE
-from . import openapi
+from . import openapi, zapier
 
 #: The server named in the checked-in OpenAPI file; deployments serve their own URL
 #: at GET /openapi.json.
@@ -25,6 +25,7 @@ def rendered() -> dict[str, str]:
         files[f"schemas/{name}"] = _dump(document)
     spec = openapi.document(DOCUMENTED_SERVER)
     files["manifests/openapi.json"] = _dump({"x-generated": NOTICE, **spec})
+    files.update(zapier.render())
     return files
 
 
