@@ -11,11 +11,13 @@ from pathlib import Path
 
 from ..catalog import schemas
 from ..catalog.schemas import NOTICE
-from . import openapi, zapier
+from . import make, openapi, zapier
 
 #: The server named in the checked-in OpenAPI file; deployments serve their own URL
 #: at GET /openapi.json.
 DOCUMENTED_SERVER = "http://127.0.0.1:8080"
+#: Folders that hold nothing but generated files.
+GENERATED_FOLDERS = ("schemas", "manifests/make")
 
 
 def rendered() -> dict[str, str]:
@@ -26,6 +28,7 @@ def rendered() -> dict[str, str]:
     spec = openapi.document(DOCUMENTED_SERVER)
     files["manifests/openapi.json"] = _dump({"x-generated": NOTICE, **spec})
     files.update(zapier.render())
+    files.update(make.render())
     return files
 
 
@@ -55,10 +58,11 @@ def stale(root: Path) -> list[str]:
         if not (root / name).exists()
         or (root / name).read_text(encoding="utf-8") != text
     ]
-    # A schema left behind by a removed operation is stale too.
+    # A file left behind by a removed operation is stale too.
     extra = [
         str(path.relative_to(root))
-        for path in sorted((root / "schemas").rglob("*.json"))
-        if str(path.relative_to(root)) not in expected
+        for folder in GENERATED_FOLDERS
+        for path in sorted((root / folder).rglob("*"))
+        if path.is_file() and str(path.relative_to(root)) not in expected
     ]
     return wrong + extra
