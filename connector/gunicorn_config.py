@@ -9,10 +9,14 @@ from connector.logs import formatter_config
 bind = os.environ.get("CONNECTOR_BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("CONNECTOR_WORKERS", min(4, multiprocessing.cpu_count())))
 worker_class = "connector.serving.ProblemWorker"
+# Threads, because a create may sleep up to 10 s for its pacing slot: with sync
+# workers, a few paced creates of one account would hold every worker and delay
+# everyone else, health checks included.
+threads = int(os.environ.get("CONNECTOR_THREADS", 8))
 
-# A create may wait for its pacing slot (10 s), for Retell (20 s) and for up to 15 s
-# of backoff on Retell's 429s: gunicorn's default of 30 s would kill the worker
-# mid-call and leave the platform without an answer.
+# A create may wait for its pacing slot (10 s) and then spend the Retell client's
+# whole budget (45 s, retries included): gunicorn's default of 30 s would kill the
+# worker mid-call and leave the platform without an answer.
 timeout = 75
 graceful_timeout = 30
 

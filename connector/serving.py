@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from gunicorn.workers.sync import SyncWorker
+from gunicorn.workers.gthread import ThreadWorker
 
 #: gunicorn's error answers start with a status line we read the status from.
 _STATUS_LINE = re.compile(rb"^HTTP/1\.[01] (\d{3}) ([^\r\n]*)")
@@ -62,8 +62,8 @@ class _ProblemSocket:
         self._sock.sendall(problem_bytes(data))
 
 
-class ProblemWorker(SyncWorker):
-    """gunicorn's sync worker, answering its own errors as problem+json."""
+class ProblemWorker(ThreadWorker):
+    """gunicorn's threaded worker, answering its own errors as problem+json."""
 
     def handle_error(self, req, client, addr, exc):
         super().handle_error(req, _ProblemSocket(client), addr, exc)

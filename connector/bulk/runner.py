@@ -41,7 +41,7 @@ class BulkRunner:
         *,
         default_cps: float = 1.0,
         threads: int = 2,
-        lease_ms: int = 120_000,
+        lease_ms: int = 60_000,
         poll_interval: float = 0.2,
     ) -> None:
         self.engine = engine
@@ -109,7 +109,9 @@ class BulkRunner:
             return
         time.sleep(wait / 1000)
         try:
-            call = self.retell.create_phone_call(api_key, row.input)
+            call = self.retell.create_phone_call(
+                api_key, row.input, before_retry=lambda: self._pace(row)
+            )
         except FatalError as err:
             jobs.settle(
                 self.engine, row, state="failed", errors=[_error(err.code, err.detail)]
@@ -145,6 +147,22 @@ class BulkRunner:
                     "call_status": call.get("call_status"),
                 },
             )
+
+    def _pace(self, row: jobs.Row) -> None:
+        """A pacing slot for a retry of the row, or a retriable error to try later."""
+        wait = pacing.reserve(
+            self.engine,
+            row.account_id,
+            max_wait_ms=HOLD_MS,
+            default_cps=self.default_cps,
+        )
+        if wait is None:
+            raise RetriableError(
+                "The account's calls per second are booked; the row is retried later.",
+                status=429,
+                code="rate_limited",
+            )
+        time.sleep(wait / 1000)
 
 
 def _error(code: str, message: str) -> dict:

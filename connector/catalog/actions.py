@@ -20,17 +20,20 @@ def create_phone_call(ctx: Context, data: dict) -> dict:
     # retry a create that timed out without placing a second call.
     data.setdefault("idempotency_key", "connector-" + secrets.token_hex(16))
     ctx.wait_for_slot()
-    call = ctx.retell.create_phone_call(ctx.api_key, data)
+    call = ctx.retell.create_phone_call(
+        ctx.api_key, data, before_retry=ctx.wait_for_slot
+    )
     return {**outputs.flatten_call(call), "warnings": warnings}
 
 
 def create_phone_calls(ctx: Context, data: dict) -> dict:
     """Check every row on its own, then queue the good ones as one job."""
-    rows, lookups = [], {}
-    for raw in data["rows"]:
+    rows, lookups, keys = [], {}, {}
+    for index, raw in enumerate(data["rows"]):
         try:
             body = inputs.CreatePhoneCallInput().load(raw)
             body.pop("warnings")
+            _refuse_repeated_key(body, index, keys)
             _refuse_foreign_destination(ctx, body, lookups)
         except ValidationError as err:
             rows.append((None, field_errors(err)))
@@ -39,6 +42,20 @@ def create_phone_calls(ctx: Context, data: dict) -> dict:
         else:
             rows.append((body, []))
     return ctx.start_job(rows)
+
+
+def _refuse_repeated_key(body: dict, index: int, keys: dict) -> None:
+    """Two rows with one idempotency key would be one call for two people: Retell
+    answers the second with the first's call. Refuse the repeat on its row."""
+    key = body.get("idempotency_key")
+    if key is None:
+        return
+    if key in keys:
+        message = (
+            f"repeats the idempotency key of row {keys[key]}; give each row its own"
+        )
+        raise ValidationError({"idempotency_key": [message]})
+    keys[key] = index
 
 
 def _refuse_foreign_destination(ctx: Context, body: dict, lookups: dict) -> None:

@@ -97,7 +97,16 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: IPv4 in the low 32 bi
 # The IANA special-purpose registries mark these "not globally reachable", but the
 # ipaddress module of Python 3.11 still calls them global.
 _NOT_GLOBAL = tuple(
-    ipaddress.ip_network(text) for text in ("192.0.0.0/24", "3fff::/20", "5f00::/16")
+    ipaddress.ip_network(text)
+    for text in (
+        "192.0.0.0/24",
+        "3fff::/20",
+        "5f00::/16",
+        # Deprecated, but still routed inside some networks: 6to4 relay anycast
+        # (RFC 7526) and IPv6 site-local (RFC 3879).
+        "192.88.99.0/24",
+        "fec0::/10",
+    )
 )
 
 

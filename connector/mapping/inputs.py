@@ -533,7 +533,8 @@ class CreatePhoneCallsInput(InputSchema):
     """
 
     rows = ma_fields.List(
-        ma_fields.Dict(),
+        # Raw, not Dict: a row that is not an object fails on its own row.
+        ma_fields.Raw(),
         required=True,
         validate=Length(
             min=1,

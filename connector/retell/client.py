@@ -74,6 +74,7 @@ class RetellClient:
         backoff_base: float = 1.0,
         retry_after_cap: float = 10.0,
         max_wait: float = 15.0,
+        total_timeout: float = 45.0,
         sleep: Callable[[float], None] = time.sleep,
         user_agent: str = USER_AGENT,
     ) -> None:
@@ -85,6 +86,10 @@ class RetellClient:
         self.backoff_base = backoff_base
         self.retry_after_cap = retry_after_cap
         self.max_wait = max_wait
+        # One call's whole budget, retries and waits included: below gunicorn's
+        # worker timeout (75 s) less the pacing wait (10 s), so a worker is never
+        # killed mid-create and the platform always gets an answer.
+        self.total_timeout = total_timeout
         self._sleep = sleep
         self._owns_session = session is None
         if session is None:
@@ -109,8 +114,18 @@ class RetellClient:
 
     # Calls
 
-    def create_phone_call(self, api_key: str, body: dict) -> dict:
-        """Place an outbound call (``POST /v2/create-phone-call``, 201)."""
+    def create_phone_call(
+        self,
+        api_key: str,
+        body: dict,
+        *,
+        before_retry: Callable[[], None] | None = None,
+    ) -> dict:
+        """Place an outbound call (``POST /v2/create-phone-call``, 201).
+
+        ``before_retry`` runs before each repeated attempt: the caller's pacing, so
+        that retries after Retell's 429 also keep to the account's calls per second.
+        """
         # A create that may have reached Retell is repeated only when Retell can
         # recognise the repeat: the body's idempotency_key (SDK 6.x; one hour).
         # Without it, only a 429 (Retell placed nothing) or a failure to connect
@@ -127,6 +142,7 @@ class RetellClient:
                 operation="create_phone_call",
                 retry=retry,
                 json=body,
+                before_retry=before_retry,
             ),
             "create_phone_call",
         )
@@ -279,6 +295,7 @@ class RetellClient:
         path: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        before_retry: Callable[[], None] | None = None,
     ) -> Any:
         segments = {name: _segment(name, value) for name, value in (path or {}).items()}
         url = self.base_url + template.format(**segments)
@@ -289,17 +306,24 @@ class RetellClient:
         }
         waited = 0.0
         attempt = 0
+        deadline = time.monotonic() + self.total_timeout
         while True:
             attempt += 1
+            if attempt > 1 and before_retry is not None:
+                before_retry()
             started = time.monotonic()
+            connect, read = self.timeout
+            left = deadline - started
             try:
+                if left < 1.0:
+                    raise requests.Timeout("the time budget for this call ran out")
                 resp = self.session.request(
                     method,
                     url,
                     params=params,
                     json=json,
                     headers=headers,
-                    timeout=self.timeout,
+                    timeout=(min(connect, left), min(read, left)),
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:
@@ -309,7 +333,9 @@ class RetellClient:
                     retry = retry.increment(method, template, error=_cause(exc))
                 except Exception:  # Retry re-raises the cause or MaxRetryError: stop
                     raise from_exception(exc, operation=operation) from exc
-                if waited + delay > self.max_wait:
+                if waited + delay > self.max_wait or (
+                    time.monotonic() + delay > deadline - 1.0
+                ):
                     raise from_exception(exc, operation=operation) from exc
                 self._sleep(delay)
                 waited += delay
@@ -320,7 +346,11 @@ class RetellClient:
                 return _json(resp, operation)
             if retry.is_retry(method, resp.status_code):
                 delay = self._delay(resp, attempt)
-                if delay is not None and waited + delay <= self.max_wait:
+                if (
+                    delay is not None
+                    and waited + delay <= self.max_wait
+                    and time.monotonic() + delay < deadline - 1.0
+                ):
                     try:
                         retry = retry.increment(method, template, response=resp.raw)
                     except MaxRetryError:

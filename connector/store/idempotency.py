@@ -18,8 +18,9 @@ from .database import insert_ignoring_duplicates, now_ms
 from .tables import idempotency_keys
 
 #: A reservation whose holder neither finished nor released it within this time is
-#: taken to be abandoned (its process died), and the next request may run.
-LOCK_MS = 60_000
+#: taken to be abandoned (its process died), and the next request may run. Longer
+#: than any request can take: gunicorn ends a worker after 75 s.
+LOCK_MS = 90_000
 #: How long a result is replayed; the platforms retry within minutes, Retell's own
 #: key lasts an hour, and the contract promises a day.
 KEEP_MS = 24 * 3600 * 1000

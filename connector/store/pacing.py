@@ -9,6 +9,7 @@ worker whose wall clock was stepped, agree on the schedule (field case B21).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, text, update
@@ -17,6 +18,10 @@ from .database import insert_ignoring_duplicates, now_ms
 from .tables import pacing
 
 DEFAULT_PROVIDER = "twilio"
+#: Slots are spaced a little wider than 1/CPS: requests reach Retell with a few
+#: milliseconds of jitter, and exact spacing would let CPS + 1 of them land in one
+#: second. Two percent is 20 ms of slack in every second, at any CPS.
+SLOT_MARGIN = 1.02
 
 
 @dataclass(frozen=True)
@@ -92,9 +97,14 @@ def reserve(
         conn.execute(
             update(pacing)
             .where(pacing.c.account_id == account_id)
-            .values(next_slot_at=slot + round(1000 / row.cps), updated_at=now)
+            .values(next_slot_at=slot + interval_ms(row.cps), updated_at=now)
         )
     return wait
+
+
+def interval_ms(cps: float) -> int:
+    """Milliseconds between two slots at ``cps``, never shorter than 1/CPS."""
+    return math.ceil(1000 * SLOT_MARGIN / cps)
 
 
 def backlog_ms(engine: Engine, account_id: str) -> int:

@@ -167,10 +167,9 @@ def test_a_foreign_destination_row_fails_before_anything_is_sent(
         {},
         {"rows": []},
         {"rows": "a,b"},
-        {"rows": [1, 2]},
         {"rows": [row("+14155550123")] * 1001},
     ],
-    ids=["missing", "empty", "text", "not-objects", "too-many"],
+    ids=["missing", "empty", "text", "too-many"],
 )
 def test_unusable_batches_are_422(client, auth, body):
     """A body without 1 to 1000 row objects is refused whole."""
@@ -199,3 +198,38 @@ def test_a_batch_resent_with_its_key_is_the_same_job(client, auth):
     again = client.post(URL, json=body, headers=headers)
     assert first.status_code == again.status_code == 202
     assert again.get_json()["job_id"] == first.get_json()["job_id"]
+
+
+def test_rows_repeating_an_idempotency_key_fail_on_their_row(client, auth):
+    """Two rows with one key would be one call for two people: the repeat fails."""
+    started = client.post(
+        URL,
+        headers=auth,
+        json={
+            "rows": [
+                row("+14155550128", idempotency_key="dupkey"),
+                row("+14155550129", idempotency_key="dupkey"),
+            ]
+        },
+    ).get_json()
+    assert [r["status"] for r in started["rows"]] == ["pending", "failed"]
+    error = started["rows"][1]["errors"][0]
+    assert error["field"] == "idempotency_key" and "row 0" in error["message"]
+
+
+def test_a_row_that_is_not_an_object_fails_alone(client, auth):
+    """A stray value among the rows fails that row, not the batch."""
+    response = client.post(
+        URL,
+        headers=auth,
+        json={
+            "rows": [
+                row("+14155550123"),
+                "not an object",
+                7,
+            ]
+        },
+    )
+    assert response.status_code == 202
+    statuses = [r["status"] for r in response.get_json()["rows"]]
+    assert statuses == ["pending", "failed", "failed"]

@@ -674,3 +674,15 @@ def _self_signed(name: str, folder) -> tuple:
         )
     )
     return cert_path, key_path
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://[fec0::1]/hook", "https://192.88.99.1/hook"],
+    ids=["ipv6-site-local", "6to4-relay-anycast"],
+)
+def test_deprecated_internal_ranges_are_refused(url):
+    """Ranges Python still calls global but networks route internally."""
+    with pytest.raises(TargetRefused) as refused:
+        check_url(url, TargetPolicy())
+    assert refused.value.code == "private_address"

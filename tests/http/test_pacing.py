@@ -113,3 +113,11 @@ def test_callers_beyond_the_bounded_wait_get_429(app, auth, simulator):
         assert int(response.headers["Retry-After"]) >= 1
         assert response.json()["scope"] == "account_cps"
     assert len(simulator.creates()) == 2
+
+
+@pytest.mark.parametrize("cps", [1, 2, 3, 5, 9, 12, 14, 16], ids=str)
+def test_slots_never_fit_more_than_cps_into_a_second(cps):
+    """The slot interval is at least 1/CPS plus a margin for arrival jitter."""
+    from connector.store.pacing import interval_ms
+
+    assert interval_ms(cps) * cps >= 1000 + 15

@@ -265,3 +265,44 @@ def test_sigkill_of_worker_and_web_loses_no_event(tmp_path, simulator, database_
     finally:
         running.worker.send_signal(signal.SIGTERM)
         running.stop()
+
+
+def test_one_accounts_paced_creates_do_not_hold_up_the_others(four_workers, simulator):
+    """Creates sleeping for their pacing slot leave threads for everyone else:
+    health checks and another account's create answer at once."""
+    requests.put(
+        f"{four_workers.url}/v1/me/pacing",
+        headers=bearer(),
+        timeout=10,
+        json={"provider": "twilio", "cps": 0.4},
+    )
+
+    def waiting(index):
+        return requests.post(
+            four_workers.url + CREATE,
+            headers=bearer(),
+            timeout=60,
+            json={
+                "from_number": "+14155550100",
+                "to_number": "+14155550123",
+                "metadata": {"row": index},
+            },
+        )
+
+    threads = [threading.Thread(target=waiting, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    assert requests.get(f"{four_workers.url}/healthz", timeout=10).ok
+    other = requests.post(
+        four_workers.url + CREATE,
+        headers=bearer(OTHER_KEY),
+        timeout=10,
+        json={"from_number": "+14155550100", "to_number": "+14155550124"},
+    )
+    elapsed = time.monotonic() - started
+    for thread in threads:
+        thread.join()
+    assert other.status_code == 201
+    assert elapsed < 3

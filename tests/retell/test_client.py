@@ -420,3 +420,58 @@ def test_one_log_line_per_attempt_names_the_template(stub, make_client, caplog):
     assert lines[0].startswith("retell GET /v2/get-call/{call_id} -> 503 in ")
     assert lines[1].endswith("(attempt 2)")
     assert all("call_secret_id" not in line for line in lines)
+
+
+def test_one_call_never_outlasts_its_time_budget():
+    """Retries of a create that keeps timing out stop at the call's total budget
+    (below gunicorn's worker timeout), as a 504."""
+    import time as time_module
+
+    from connector.retell.client import RetellClient
+    from connector.retell.errors import UpstreamError
+    from tests.conftest import serving
+
+    def slow(environ, start_response):
+        time_module.sleep(0.6)
+        start_response("201 Created", [("Content-Type", "application/json")])
+        return [b'{"call_id": "call_slow"}']
+
+    with serving(slow) as url:
+        client = RetellClient(url, timeout=0.3, total_timeout=1.5, backoff_base=0.01)
+        started = time_module.monotonic()
+        with pytest.raises(UpstreamError) as caught:
+            client.create_phone_call(
+                "key_test_0000",
+                {
+                    "from_number": "+14155550100",
+                    "to_number": "+14155550123",
+                    "idempotency_key": "k1",
+                },
+            )
+        elapsed = time_module.monotonic() - started
+    assert caught.value.status == 504
+    assert elapsed < 2.0
+
+
+def test_retries_of_a_create_take_a_pacing_slot_each():
+    """before_retry runs before every repeated attempt, never before the first."""
+    from connector.retell.client import RetellClient
+    from tests.conftest import serving
+
+    answers = [429, 429, 201]
+
+    def limited(environ, start_response):
+        status = answers.pop(0)
+        start_response(f"{status} X", [("Content-Type", "application/json")])
+        return [b'{"call_id": "call_p"}' if status == 201 else b'{"message": "x"}']
+
+    paced = []
+    with serving(limited) as url:
+        client = RetellClient(url, backoff_base=0.01)
+        call = client.create_phone_call(
+            "key_test_0000",
+            {"from_number": "+1", "to_number": "+2"},
+            before_retry=lambda: paced.append(1),
+        )
+    assert call["call_id"] == "call_p"
+    assert len(paced) == 2
