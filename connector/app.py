@@ -12,9 +12,12 @@ from .config import Settings
 from .delivery.targets import TargetPolicy
 from .http import (
     actions,
+    console,
     deliveries,
     discovery,
+    docs,
     jobs,
+    metrics,
     problems,
     triggers,
     webhooks,
@@ -51,7 +54,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         targets=TargetPolicy(allow_private=settings.allow_private_targets),
     )
     problems.register(app)
-    blueprints = (discovery, actions, triggers, webhooks, jobs, deliveries)
+    blueprints = (
+        discovery,
+        actions,
+        triggers,
+        webhooks,
+        jobs,
+        deliveries,
+        metrics,
+        docs,
+        console,
+    )
     for module in blueprints:
         app.register_blueprint(module.bp)
     app.before_request(_start_clock)

@@ -67,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--timeout", type=float, default=60.0)
     demo.set_defaults(run=_demo)
 
+    from . import replay
+
+    replay_parser = commands.add_parser(
+        "replay", help="queue an account's dead-lettered deliveries again"
+    )
+    replay.add_arguments(replay_parser)
+    replay_parser.set_defaults(run=replay.run)
+
     args = parser.parse_args(argv)
     logs.configure()
     return args.run(args) or 0

@@ -128,17 +128,26 @@ def caller() -> Caller:
             "The Authorization header must be 'Bearer ' followed by your Retell API "
             "key, with nothing else around it."
         )
+    account_id = open_account(key)
+    g.account_id = account_id  # for the request's log line; never the key
+    return Caller(api_key=key, account_id=account_id, retell=services().retell)
+
+
+def open_account(key: str) -> str:
+    """The id of the account that owns ``key``, recorded on first use.
+
+    Only a key Retell accepts may open an account: otherwise anyone could subscribe
+    hooks and register a signing key with a made-up token. Raises Retell's error
+    (401 for a refused key) as an UpstreamError.
+    """
     found = services()
     account_id = found.keyring.account_id(key)
     if account_id not in found.known_accounts:
         if not accounts.exists(found.engine, account_id):
-            # Only a key Retell accepts may open an account: otherwise anyone could
-            # subscribe hooks and register a signing key with a made-up token.
             found.retell.get_concurrency(key)
             accounts.remember(found.engine, found.keyring, key)
         found.known_accounts.add(account_id)
-    g.account_id = account_id  # for the request's log line; never the key
-    return Caller(api_key=key, account_id=account_id, retell=found.retell)
+    return account_id
 
 
 def webhook_url(account_id: str) -> str:

@@ -77,7 +77,9 @@ def test_callers_beyond_the_bounded_wait_get_429(app, auth, simulator):
     """B21: with the schedule booked past the wait, the answer is 429 with an
     integer Retry-After and scope account_cps, and no upstream call."""
     services = app.extensions["connector"]
-    services.settings = dataclasses.replace(services.settings, pacing_max_wait=1.0)
+    # At 1 CPS the slots are 1.02 s apart: the second create waits about 1 s, the
+    # third would wait about 2 s, past the bound.
+    services.settings = dataclasses.replace(services.settings, pacing_max_wait=1.5)
     responses = []
     with serving(app) as base:
         requests.put(
