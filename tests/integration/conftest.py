@@ -70,6 +70,18 @@ class Processes:
         self.worker.send_signal(signal.SIGKILL)
         self.worker.wait(10)
 
+    def diagnosis(self, simulator) -> str:
+        """What to look at when an expected event did not arrive."""
+        self.log.flush()
+        with open(self.log.name, encoding="utf-8", errors="replace") as log:
+            tail = log.read()[-4000:]
+        webhooks = requests.get(
+            f"{simulator.url}/_simulator/webhooks",
+            headers={"Authorization": "Bearer key_test_0000"},
+            timeout=5,
+        ).text[-3000:]
+        return f"simulator webhooks: {webhooks}\nprocess log tail:\n{tail}"
+
     def stop(self) -> None:
         for process in (self.web, self.worker):
             if process and process.poll() is None:

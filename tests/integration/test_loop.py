@@ -57,7 +57,8 @@ def test_a_placed_call_reports_every_event(processes, simulator, hooks):
         f"{busy['call_id']}:call_analyzed",
         f"{busy['call_id']}:call_failed",
     }
-    assert hooks.wait_for(expected, time.monotonic() + 30) == set()
+    missing = hooks.wait_for(expected, time.monotonic() + 45)
+    assert missing == set(), processes.diagnosis(simulator)
     assert hooks.problems == []
     assert sorted(event["id"] for event in hooks.received) == sorted(expected)
 
