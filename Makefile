@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint generate browser
+.PHONY: demo test lint generate browser bench
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,8 @@ lint: $(STAMP)
 
 generate: $(STAMP)
 	$(BIN)/connector generate
+
+# Benchmarks (bench/README.md): ratios against baselines measured in the same run.
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.run

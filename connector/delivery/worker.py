@@ -78,17 +78,23 @@ class DeliveryWorker:
         self.session = guarded_session(targets or TargetPolicy())
         self._busy: dict[str, int] = {}
         self._lock = threading.Lock()
+        # Set whenever a send finishes, so a worker whose slots were all busy claims
+        # the next delivery at once instead of after a poll interval.
+        self._freed = threading.Event()
 
     def run(self, stop: threading.Event) -> None:
         """Claim and deliver until ``stop`` is set; waits for sends under way."""
         with ThreadPoolExecutor(self.concurrency, "delivery") as pool:
             while not stop.is_set():
+                self._freed.clear()
                 free = self.concurrency - sum(self._busy.values())
                 claimed = self._claim(free) if free > 0 else []
                 for delivery in claimed:
                     pool.submit(self._send_and_release, delivery)
                 if not claimed:
-                    stop.wait(self.poll_interval)
+                    # Nothing due, or every slot busy: poll again, or sooner when
+                    # a send finishes.
+                    self._freed.wait(self.poll_interval)
         self.session.close()
 
     def run_once(self) -> int:
@@ -125,6 +131,7 @@ class DeliveryWorker:
                 self._busy[key] -= 1
                 if not self._busy[key]:
                     del self._busy[key]
+            self._freed.set()
 
     def deliver(self, delivery: outbox.Delivery) -> None:
         """Send one delivery and record what happened."""

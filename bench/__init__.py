@@ -1,0 +1,1 @@
+"""Benchmarks of the connector against baselines measured in the same run."""
