@@ -51,13 +51,7 @@ def replay_many():
     data = payloads.body()
     subscription_id = data.get("subscription_id")
     if subscription_id is not None and not isinstance(subscription_id, str):
-        return problem(
-            422,
-            "validation_failed",
-            "The input does not pass validation",
-            "Check subscription_id: it must be a subscription id.",
-            errors=[{"field": "subscription_id", "message": "must be text"}],
-        )
+        raise ValidationError({"subscription_id": ["must be a subscription id (text)"]})
     count = outbox.replay(
         services().engine, who.account_id, subscription_id=subscription_id
     )

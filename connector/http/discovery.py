@@ -103,13 +103,7 @@ def set_pacing():
             if data["provider"] == "custom"
             else ""
         )
-        return problem(
-            422,
-            "validation_failed",
-            "The input does not pass validation",
-            f"Check cps: {message}.",
-            errors=[{"field": "cps", "message": message}],
-        )
+        raise ValidationError({"cps": [message]})
     found = services()
     pacing.configure(found.engine, who.account_id, data["provider"], data["cps"])
     return _pacing_view(found, who.account_id, concurrency)

@@ -92,7 +92,6 @@ def receive(account_id: str):
     try:
         stored = events.ingest(
             found.engine,
-            found.keyring,
             account_id=account_id,
             call=call,
             stage=STAGES[event],

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select, update
 
 from .database import insert_ignoring_duplicates, now_ms
-from .keyring import Keyring
-from .subscriptions import for_trigger
+from .subscriptions import targets_for
 from .tables import calls, events, outbox
 
 #: Deliveries one subscriber may have waiting. Past it, new events for that
@@ -45,7 +44,6 @@ class Stored:
 
 def ingest(
     engine: Engine,
-    keyring: Keyring,
     *,
     account_id: str,
     call: dict,
@@ -79,18 +77,14 @@ def ingest(
             if event_id is None:
                 results.append(Stored(item.event, new=False, deliveries=0))
                 continue
-            targets = [
-                sub
-                for sub in for_trigger(conn, keyring, account_id, item.event)
-                if sub.matches(item.output)
-            ]
-            for sub in targets:
-                full = _queued(conn, sub.id) >= MAX_QUEUED
+            targets = targets_for(conn, account_id, item.event, item.output)
+            for subscription_id in targets:
+                full = _queued(conn, subscription_id) >= MAX_QUEUED
                 conn.execute(
                     outbox.insert().values(
                         message_id="msg_" + secrets.token_hex(12),
                         account_id=account_id,
-                        subscription_id=sub.id,
+                        subscription_id=subscription_id,
                         event_id=event_id,
                         state="dead" if full else "pending",
                         attempts=0,

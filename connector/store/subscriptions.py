@@ -34,12 +34,12 @@ class Subscription:
             body["secret"] = self.secret
         return body
 
-    def matches(self, output: dict) -> bool:
-        """Whether an event output passes this subscription's equality filters."""
-        return all(
-            _as_text(output.get(key)) == _as_text(value)
-            for key, value in self.filters.items()
-        )
+
+def matches(filters: dict, output: dict) -> bool:
+    """Whether an event output passes a subscription's equality filters."""
+    return all(
+        _as_text(output.get(key)) == _as_text(value) for key, value in filters.items()
+    )
 
 
 def _as_text(value) -> str:
@@ -130,15 +130,20 @@ def get(engine: Engine, keyring: Keyring, subscription_id: str) -> Subscription 
     return _load(keyring, row) if row else None
 
 
-def for_trigger(conn, keyring: Keyring, account_id: str, trigger: str):
-    """The account's subscriptions to ``trigger``, inside the caller's transaction."""
+def targets_for(conn, account_id: str, trigger: str, output: dict) -> list[str]:
+    """Ids of the account's subscriptions to ``trigger`` whose filters ``output``
+    passes, inside the caller's transaction.
+
+    Only ids and filters are read: ingest is the hot path, and the secrets are not
+    needed until a delivery is signed.
+    """
     rows = conn.execute(
-        select(subscriptions).where(
+        select(subscriptions.c.id, subscriptions.c.filters).where(
             subscriptions.c.account_id == account_id,
             subscriptions.c.trigger == trigger,
         )
     )
-    return [_load(keyring, row) for row in rows]
+    return [row.id for row in rows if matches(json.loads(row.filters), output)]
 
 
 def remove(
