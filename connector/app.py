@@ -8,6 +8,7 @@ import time
 from flask import Flask, g, request
 
 from . import __version__
+from . import metrics as counters
 from .config import Settings
 from .delivery.targets import TargetPolicy
 from .http import (
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             settings.retell_base_url,
             timeout=settings.upstream_timeout,
             user_agent=f"retell-connector/{__version__}",
+            observe=counters.observe_upstream,
         ),
         known_accounts=set(),
         targets=TargetPolicy(allow_private=settings.allow_private_targets),
@@ -82,6 +84,9 @@ def _canonical_log_line(response):
     elapsed = (time.monotonic() - g.get("started", time.monotonic())) * 1000
     route = request.url_rule.rule if request.url_rule else "(no route)"
     account = g.get("account_id")
+    # The route template, never the path: ids would make a series per call.
+    counters.REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+    counters.REQUEST_SECONDS.labels(route).observe(elapsed / 1000)
     log.info(
         "%s %s status=%d ms=%.1f account=%s",
         request.method,

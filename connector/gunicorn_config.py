@@ -3,8 +3,19 @@
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from connector.logs import formatter_config
+
+# /metrics adds up the counters of every worker from files in this folder
+# (prometheus_client's multiprocess mode, connector/metrics.py). It must be in the
+# environment before a worker imports prometheus_client, so it is set here, in the
+# master, and inherited. An operator's own folder is kept; ours is removed at exit.
+_OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics")
 
 bind = os.environ.get("CONNECTOR_BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("CONNECTOR_WORKERS", min(4, multiprocessing.cpu_count())))
@@ -54,3 +65,16 @@ logconfig_dict = {
         "handlers": ["stderr"],
     },
 }
+
+
+def on_starting(server) -> None:
+    # Files left by an earlier run would add its counts to this one's.
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+
+
+def on_exit(server) -> None:
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -1,4 +1,4 @@
-"""The ``connector`` command: serve, deliver, generate, simulate, demo."""
+"""The ``connector`` command: serve, deliver, generate, simulate, demo, replay, job."""
 
 from __future__ import annotations
 
@@ -74,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     replay.add_arguments(replay_parser)
     replay_parser.set_defaults(run=replay.run)
+
+    from . import job
+
+    job_parser = commands.add_parser("job", help="show or follow a bulk job's progress")
+    job.add_arguments(job_parser)
+    job_parser.set_defaults(run=job.run)
 
     args = parser.parse_args(argv)
     logs.configure()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from flask import current_app, g, request
 from sqlalchemy import Engine
 
+from .. import metrics
 from ..config import Settings
 from ..delivery.targets import TargetPolicy
 from ..errors import FatalError, RetriableError
@@ -57,6 +58,7 @@ class Caller:
             default_cps=found.settings.default_cps,
         )
         if wait is None:
+            metrics.PACING_REFUSALS.inc()
             retry_after = max(
                 1,
                 math.ceil(
@@ -75,6 +77,7 @@ class Caller:
                 headers={"Retry-After": str(retry_after)},
                 extra={"scope": "account_cps"},
             )
+        metrics.PACING_WAIT_SECONDS.observe(wait / 1000)
         if wait:
             time.sleep(wait / 1000)
 

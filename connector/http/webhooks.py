@@ -12,6 +12,7 @@ import logging
 from flask import Blueprint, request
 from sqlalchemy.exc import OperationalError
 
+from .. import metrics
 from ..catalog import STAGES
 from ..errors import FatalError
 from ..mapping import outputs
@@ -49,6 +50,7 @@ def receive(account_id: str):
         )
     except signatures.SignatureError as err:
         log.info("webhook for %s refused: %s", account_id, err.code)
+        metrics.SIGNATURE_FAILURES.labels(err.code).inc()
         return problem(401, err.code, "The webhook signature does not verify", str(err))
     if matched:
         log.info(

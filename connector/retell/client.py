@@ -77,6 +77,7 @@ class RetellClient:
         total_timeout: float = 45.0,
         sleep: Callable[[float], None] = time.sleep,
         user_agent: str = USER_AGENT,
+        observe: Callable[[str, str, float], None] | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("base_url must be an http:// or https:// URL")
@@ -100,6 +101,9 @@ class RetellClient:
             session.mount("http://", adapter)
         self.session = session
         self.user_agent = user_agent
+        #: Called with (path template, outcome, seconds) after every attempt; the
+        #: app counts them in /metrics.
+        self._observe = observe
 
     def close(self) -> None:
         """Close the pooled connections if this client created the session."""
@@ -380,12 +384,15 @@ class RetellClient:
         step = self.backoff_base * 2 ** (attempt - 1)
         return step / 2 + random.random() * step / 2
 
-    @staticmethod
     def _log(
-        method: str, template: str, outcome: object, started: float, attempt: int
+        self, method: str, template: str, outcome: object, started: float, attempt: int
     ) -> None:
-        # The path template, not the URL: ids and phone numbers stay out of logs.
-        ms = (time.monotonic() - started) * 1000
+        # The path template, not the URL: ids and phone numbers stay out of logs
+        # and out of metric labels.
+        seconds = time.monotonic() - started
+        if self._observe is not None:
+            self._observe(template, str(outcome), seconds)
+        ms = seconds * 1000
         log.info(
             "retell %s %s -> %s in %.0f ms (attempt %d)",
             method,
