@@ -7,6 +7,7 @@ import json
 import os
 import re
 import zlib
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -349,7 +350,11 @@ def test_hook_urls_are_masked(url, expected):
 
 @pytest.mark.timeout(60)
 def test_an_operator_replays_a_dead_letter_in_chromium(console_app, client, tmp_path):
-    """In a real browser: sign in, see the call, press Replay, see it pending."""
+    """In a real browser: sign in, see the call, press Replay, see it pending.
+
+    The screenshots go to CONNECTOR_SCREENSHOTS if set: the README's pictures of
+    the console are made this way (``CONNECTOR_SCREENSHOTS=docs``)."""
+    shots = Path(os.environ.get("CONNECTOR_SCREENSHOTS") or tmp_path)
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
     sync_api = pytest.importorskip(
@@ -380,7 +385,7 @@ def test_an_operator_replays_a_dead_letter_in_chromium(console_app, client, tmp_
             page.get_by_role("button", name="Sign in").click()
             page.wait_for_url(f"{base}/console")
             assert page.get_by_text("call_seen_in_chromium").count() >= 1
-            page.screenshot(path=tmp_path / "phone.png", full_page=True)
+            page.screenshot(path=shots / "console-phone.png", full_page=True)
 
             page.get_by_role("button", name="Replay call_seen_in_chromium").click()
             page.wait_for_url("**/console?notice=replayed#dead-letters")
@@ -392,7 +397,7 @@ def test_an_operator_replays_a_dead_letter_in_chromium(console_app, client, tmp_
             assert page.locator("#deliveries td.state").all_inner_texts() == ["pending"]
             assert page.get_by_text("No dead letters.").is_visible()
             page.set_viewport_size({"width": 1280, "height": 900})
-            page.screenshot(path=tmp_path / "desktop.png", full_page=True)
+            page.screenshot(path=shots / "console-desktop.png", full_page=True)
             assert API_KEY not in page.content()
         finally:
             browser.close()
