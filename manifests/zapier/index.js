@@ -25,6 +25,9 @@ const addApiKey = (request, z, bundle) => {
   if (key) {
     request.headers = { ...request.headers, Authorization: `Bearer ${key}` };
   }
+  // The core answers a 429 itself, with a generic text, unless told not to; the
+  // connector's 429 says which limit was hit and when to retry.
+  request.throwForThrottlingEarly = false;
   return request;
 };
 
@@ -39,6 +42,11 @@ const problemError = (z, response) => {
   }
   const detail =
     problem.detail || problem.title || `The connector answered ${response.status}.`;
+  if (response.status === 429) {
+    // Zapier retries a throttled step after the delay (seconds) it is given.
+    const delay = parseInt(response.headers.get('retry-after') || '', 10);
+    return new z.errors.ThrottledError(detail, Number.isNaN(delay) ? 60 : delay);
+  }
   return new z.errors.Error(
     detail,
     problem.code || `http_${response.status}`,

@@ -326,3 +326,22 @@ def test_a_wrong_key_fails_the_connection_test(connector):
     """Retell's refusal of the key surfaces as the connection test's error."""
     (answer,) = run(connector, ("authentication.test", {}), auth={"api_key": "nope"})
     assert answer["error"]["message"]["status"] == 401
+
+
+@needs_node
+def test_a_rate_limited_create_is_throttled_with_the_connectors_detail(
+    connector, client, auth
+):
+    """A 429 becomes Zapier's ThrottledError (Zapier retries the step later) with
+    the connector's text and its Retry-After, not the core's generic message."""
+    body = {"from_number": FROM, "to_number": "+14155550179"}  # always 429
+    expected = client.post("/v1/actions/create-phone-call", json=body, headers=auth)
+    assert expected.status_code == 429
+    (throttled,) = run(
+        connector, ("creates.create_phone_call.operation.perform", {"inputData": body})
+    )
+    assert throttled["error"]["name"] == "ThrottledError"
+    assert throttled["error"]["message"] == {
+        "message": expected.get_json()["detail"],
+        "delay": int(expected.headers["Retry-After"]),
+    }
