@@ -16,6 +16,20 @@ PREFIX = "CONNECTOR_"
 RETELL_API = "https://api.retellai.com"
 
 
+class SettingsError(ValueError):
+    """A ``CONNECTOR_*`` variable that cannot be used; the message says which."""
+
+
+#: The range of the settings other promises rest on: a create waits at most 30 s
+#: for its slot and 45 s for Retell, less than the 90 s after which an idempotency
+#: reservation counts as abandoned (store/idempotency.py).
+BOUNDS = {
+    "pacing_max_wait": (0.0, 30.0, "seconds"),
+    "upstream_timeout": (1.0, 45.0, "seconds"),
+    "default_cps": (0.01, 1000.0, "calls per second"),
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the service needs to know about its surroundings."""
@@ -56,6 +70,12 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[field.name] = _parse(field.type, raw, PREFIX + field.name.upper())
+        for name, (low, high, unit) in BOUNDS.items():
+            if name in values and not low <= values[name] <= high:
+                raise SettingsError(
+                    f"{PREFIX}{name.upper()} must be from {low:g} to {high:g} "
+                    f"{unit}, not {values[name]:g}"
+                )
         return cls(**values)
 
     def resolved(self) -> Settings:
@@ -77,13 +97,13 @@ def _parse(kind: str, raw: str, name: str):
         try:
             return float(raw)
         except ValueError:
-            raise ValueError(f"{name} must be a number, not {raw!r}") from None
+            raise SettingsError(f"{name} must be a number, not {raw!r}") from None
     if kind == "bool":
         if raw.lower() in ("1", "true", "yes", "on"):
             return True
         if raw.lower() in ("0", "false", "no", "off"):
             return False
-        raise ValueError(f"{name} must be true or false, not {raw!r}")
+        raise SettingsError(f"{name} must be true or false, not {raw!r}")
     return raw
 
 

@@ -25,9 +25,9 @@ worker_class = "connector.serving.ProblemWorker"
 # everyone else, health checks included.
 threads = int(os.environ.get("CONNECTOR_THREADS", 8))
 
-# A create may wait for its pacing slot (10 s) and then spend the Retell client's
-# whole budget (45 s, retries included): gunicorn's default of 30 s would kill the
-# worker mid-call and leave the platform without an answer.
+# With threaded workers this only restarts a worker whose main loop has stopped
+# checking in (a request runs in a thread and is not timed by it). Requests are
+# bounded by the pacing wait and the Retell client's own 45 s budget instead.
 timeout = 75
 graceful_timeout = 30
 

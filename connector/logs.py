@@ -47,3 +47,6 @@ def configure(level: str | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level or os.environ.get("CONNECTOR_LOG_LEVEL", "INFO"))
+    # Alembic says which plugins it loaded at INFO on every start; a migration
+    # that runs is still logged at WARNING and above by its own messages.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

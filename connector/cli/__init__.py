@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from .. import logs
-from ..config import Settings
+from ..config import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,7 +83,11 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     logs.configure()
-    return args.run(args) or 0
+    try:
+        return args.run(args) or 0
+    except SettingsError as err:
+        print(f"connector {args.command}: {err}", file=sys.stderr)
+        return 2
 
 
 def _serve(args) -> int:

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, select, update
 
-from .database import insert_ignoring_duplicates, now_ms
+from .database import insert_ignoring_duplicates, now_ms, writing
 from .tables import idempotency_keys
 
 #: A reservation whose holder neither finished nor released it within this time is
 #: taken to be abandoned (its process died), and the next request may run. Longer
-#: than any request can take: gunicorn ends a worker after 75 s.
+#: than any create can take: at most 30 s for its pacing slot and the Retell
+#: client's 45 s budget (connector.config.BOUNDS).
 LOCK_MS = 90_000
 #: How long a result is replayed; the platforms retry within minutes, Retell's own
 #: key lasts an hour, and the contract promises a day.
@@ -40,7 +41,7 @@ def reserve(engine: Engine, account_id: str, key: str, fingerprint: str) -> Rese
     now = now_ms()
     if random.random() < 0.01:
         # Expired keys are swept now and then rather than by a separate job.
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             conn.execute(
                 delete(idempotency_keys).where(idempotency_keys.c.expires_at < now)
             )
@@ -53,7 +54,7 @@ def reserve(engine: Engine, account_id: str, key: str, fingerprint: str) -> Rese
         "locked_until": now + LOCK_MS,
         "expires_at": now + KEEP_MS,
     }
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         won = conn.execute(
             insert_ignoring_duplicates(engine, idempotency_keys)
             .values(**row_values)
@@ -90,7 +91,7 @@ def reserve(engine: Engine, account_id: str, key: str, fingerprint: str) -> Rese
 
 def complete(engine: Engine, account_id: str, key: str, status: int, body: dict):
     """Store the result that later requests with this key replay."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             update(idempotency_keys)
             .where(
@@ -112,7 +113,7 @@ def release(engine: Engine, account_id: str, key: str) -> None:
     the same key. Retell's own idempotency key, sent with every create, still keeps
     that retry from placing a second call if the first one reached Retell.
     """
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             delete(idempotency_keys).where(
                 idempotency_keys.c.account_id == account_id,
