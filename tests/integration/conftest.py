@@ -22,16 +22,17 @@ class Processes:
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(
-            os.environ,
-            CONNECTOR_INSTANCE_PATH=str(tmp_path),
-            CONNECTOR_DATABASE_URL=database_url,
-            CONNECTOR_RETELL_BASE_URL=simulator_url,
-            CONNECTOR_PUBLIC_URL=self.url,
-            CONNECTOR_LOG_LEVEL="WARNING",
-            CONNECTOR_ALLOW_PRIVATE_TARGETS="true",
+        self.env = {
+            **os.environ,
+            "CONNECTOR_INSTANCE_PATH": str(tmp_path),
+            "CONNECTOR_DATABASE_URL": database_url,
+            "CONNECTOR_RETELL_BASE_URL": simulator_url,
+            "CONNECTOR_PUBLIC_URL": self.url,
+            "CONNECTOR_LOG_LEVEL": "WARNING",
+            "CONNECTOR_ALLOW_PRIVATE_TARGETS": "true",
+            # A test's own settings win, e.g. one public URL for two replicas.
             **{f"CONNECTOR_{name.upper()}": value for name, value in settings.items()},
-        )
+        }
         self.log = open(tmp_path / "processes.log", "ab")
         self.web = self.worker = None
 
