@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..catalog import schemas
 from ..catalog.schemas import NOTICE
-from . import make, openapi, zapier
+from . import make, n8n, openapi, zapier
 
 #: The server named in the checked-in OpenAPI file; deployments serve their own URL
 #: at GET /openapi.json.
@@ -29,6 +29,7 @@ def rendered() -> dict[str, str]:
     files["manifests/openapi.json"] = _dump({"x-generated": NOTICE, **spec})
     files.update(zapier.render())
     files.update(make.render())
+    files.update(n8n.render())
     return files
 
 
