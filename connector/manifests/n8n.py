@@ -763,14 +763,11 @@ export class RetellTrigger implements INodeType {
 	webhookMethods = {
 		default: {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
-				const data = this.getWorkflowStaticData('node');
-				// Subscribing is idempotent on the connector (one subscription per
-				// account, event and target), so the stored one is the one.
-				return (
-					data.subscriptionId !== undefined &&
-					data.event === this.getNodeParameter('event') &&
-					data.targetUrl === this.getNodeWebhookUrl('default')
-				);
+				// Always subscribe again on activation: the connector answers the
+				// same subscription, secret included, for the same event and URL,
+				// and one removed meanwhile (by an operator, or after its hook
+				// answered 410) comes back instead of leaving the trigger silent.
+				return false;
 			},
 
 			async create(this: IHookFunctions): Promise<boolean> {
