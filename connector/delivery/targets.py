@@ -24,10 +24,14 @@ who pasted the URL. Inside the session it arrives wrapped in a
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
+import itertools
+import os
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.client import HTTPException
@@ -229,9 +233,7 @@ def read_capped(
     # Socket timeouts bound each wait for a byte, not the whole read; a watchdog
     # that shuts the socket down is what bounds the total (urllib3's
     # HTTPResponse.shutdown exists for exactly this).
-    watchdog = threading.Timer(deadline_s, expire)
-    watchdog.daemon = True
-    watchdog.start()
+    alarm = WATCHDOG.arm(deadline_s, expire)
     body = bytearray()
     complete = False
     try:
@@ -244,8 +246,7 @@ def read_capped(
     except (OSError, HTTPException, urllib3.exceptions.HTTPError):
         pass  # what arrived before the failure is all the subscriber said
     finally:
-        watchdog.cancel()
-        watchdog.join()
+        WATCHDOG.disarm(alarm)
         if not complete:
             response.close()
     return bytes(body[:limit_bytes])
@@ -433,6 +434,102 @@ def _special_kind(address: IPAddress) -> str | None:
     return None
 
 
+class _Alarm:
+    __slots__ = ("callback", "state")
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.callback = callback
+        self.state = "armed"  # then "cancelled", or "running" and "done"
+
+
+class Watchdog:
+    """Runs callbacks at their deadlines from one thread, for every request.
+
+    Each delivery needs two deadlines (headers, body). A ``threading.Timer`` for
+    each started and joined two threads per delivery, a third of the worker's
+    time per delivery; here one thread per process serves them all.
+    """
+
+    #: Cancelled alarms are dropped when they reach the front; past this many
+    #: waiting, the queue is rebuilt without them.
+    COMPACT_AT = 4096
+
+    def __init__(self) -> None:
+        self._pid = 0
+        self._starting = threading.Lock()
+
+    def _start(self) -> None:
+        # Lazily, and again in a forked child, which inherits no threads.
+        with self._starting:
+            if self._pid == os.getpid():
+                return
+            self._condition = threading.Condition()
+            self._queue: list[tuple[float, int, _Alarm]] = []
+            self._order = itertools.count()
+            threading.Thread(target=self._run, name="watchdog", daemon=True).start()
+            self._pid = os.getpid()
+
+    def forked(self) -> None:
+        self._starting = threading.Lock()
+        self._pid = 0
+
+    def arm(self, delay_s: float, callback: Callable[[], None]) -> _Alarm:
+        """Run ``callback`` in ``delay_s`` seconds unless disarmed first."""
+        alarm = _Alarm(callback)
+        if self._pid != os.getpid():
+            self._start()
+        entry = (time.monotonic() + delay_s, next(self._order), alarm)
+        with self._condition:
+            if len(self._queue) >= self.COMPACT_AT:
+                self._queue = [e for e in self._queue if e[2].state == "armed"]
+                heapq.heapify(self._queue)
+            heapq.heappush(self._queue, entry)
+            if self._queue[0] is entry:
+                self._condition.notify()
+        return alarm
+
+    def disarm(self, alarm: _Alarm) -> None:
+        """Cancel ``alarm``; once this returns its callback is finished or never
+        runs, so the connection it guards can be used again safely."""
+        with self._condition:
+            if alarm.state == "armed":
+                alarm.state = "cancelled"
+            while alarm.state == "running":
+                self._condition.wait()
+
+    def _run(self) -> None:
+        condition = self._condition
+        with condition:
+            while True:
+                queue = self._queue
+                while queue and queue[0][2].state != "armed":
+                    heapq.heappop(queue)
+                if not queue:
+                    condition.wait()
+                    continue
+                left = queue[0][0] - time.monotonic()
+                if left > 0:
+                    condition.wait(left)
+                    continue
+                alarm = heapq.heappop(queue)[2]
+                alarm.state = "running"
+                condition.release()
+                try:
+                    alarm.callback()
+                except Exception:  # noqa: BLE001 - one bad callback must not stop all
+                    pass
+                finally:
+                    condition.acquire()
+                    alarm.state = "done"
+                    condition.notify_all()
+
+
+#: The process's one watchdog.
+WATCHDOG = Watchdog()
+# A lock held by another thread at fork() stays held in the child forever.
+os.register_at_fork(after_in_child=WATCHDOG.forked)
+
+
 def _shut(raw: Any) -> None:
     """Unblock a read on ``raw`` from another thread, if it is still connected."""
     try:
@@ -520,9 +617,7 @@ class _GuardedConnect:
             expired.set()
             _shut_socket(sock)
 
-        watchdog = threading.Timer(self.headers_deadline_s, expire)
-        watchdog.daemon = True
-        watchdog.start()
+        alarm = WATCHDOG.arm(self.headers_deadline_s, expire)
         try:
             response = super().getresponse(*args, **kwargs)  # type: ignore[misc]
         except (OSError, HTTPException) as error:
@@ -530,8 +625,7 @@ class _GuardedConnect:
                 raise self._too_slow() from error
             raise
         finally:
-            watchdog.cancel()
-            watchdog.join()
+            WATCHDOG.disarm(alarm)
         if expired.is_set():
             # Cut off mid-head, http.client may still hand back what it parsed;
             # that is not an answer the subscriber finished giving.

@@ -69,6 +69,11 @@ class DeliveryWorker:
         self.keyring = keyring
         self.concurrency = concurrency
         self.per_target = per_target
+        # One subscriber's share on top of ``concurrency``: a subscriber that answers
+        # slowly then holds its per_target slots out of the spare ones rather than
+        # out of what the others share, so one slow subscriber no longer slows the
+        # rest (field case B22). Two slow ones at once still cost the others.
+        self.slots = concurrency + per_target
         self.lease_ms = lease_ms
         self.poll_interval = poll_interval
         self.timeout = timeout
@@ -81,21 +86,36 @@ class DeliveryWorker:
         # Set whenever a send finishes, so a worker whose slots were all busy claims
         # the next delivery at once instead of after a poll interval.
         self._freed = threading.Event()
+        # Successful sends not yet recorded, with their status. In run() they are
+        # written with the next claim, in its transaction: one commit for a batch
+        # instead of one per delivery. Until then each row stays leased, so none
+        # is sent again unless this worker dies first (at-least-once, as always).
+        self._delivered: list[tuple[outbox.Delivery, int]] | None = None
 
     def run(self, stop: threading.Event) -> None:
         """Claim and deliver until ``stop`` is set; waits for sends under way."""
-        with ThreadPoolExecutor(self.concurrency, "delivery") as pool:
-            while not stop.is_set():
-                self._freed.clear()
-                free = self.concurrency - sum(self._busy.values())
-                claimed = self._claim(free) if free > 0 else []
-                for delivery in claimed:
-                    pool.submit(self._send_and_release, delivery)
-                if not claimed:
-                    # Nothing due, or every slot busy: poll again, or sooner when
-                    # a send finishes.
-                    self._freed.wait(self.poll_interval)
-        self.session.close()
+        self._delivered = []
+        try:
+            with ThreadPoolExecutor(self.slots, "delivery") as pool:
+                while not stop.is_set():
+                    self._freed.clear()
+                    free = self.slots - sum(self._busy.values())
+                    claimed = self._claim(free)
+                    for delivery in claimed:
+                        pool.submit(self._send_and_release, delivery)
+                    if not claimed:
+                        # Nothing due, or every slot busy: poll again, or sooner
+                        # when a send finishes.
+                        self._freed.wait(self.poll_interval)
+        finally:
+            outbox.record_delivered(self.engine, self._take_delivered())
+            self._delivered = None
+            self.session.close()
+
+    def _take_delivered(self) -> list[tuple[outbox.Delivery, int]]:
+        with self._lock:
+            taken, self._delivered = self._delivered or [], []
+        return taken
 
     def run_once(self) -> int:
         """Deliver what is due now, one at a time; returns how many were tried."""
@@ -105,14 +125,33 @@ class DeliveryWorker:
         return len(claimed)
 
     def _claim(self, limit: int) -> list[outbox.Delivery]:
+        # The lock guards the in-flight counts and the unrecorded sends, not the
+        # claim itself: sends that finish meanwhile must not wait for the
+        # database. The counts may only fall while the claim runs, so claiming
+        # against this snapshot never exceeds per_target.
         with self._lock:
+            delivered = self._delivered or []
+            if limit <= 0 and not delivered:
+                return []
+            if self._delivered is not None:
+                self._delivered = []
+            busy = dict(self._busy)
+        try:
             claimed = outbox.claim(
                 self.engine,
-                limit=limit,
+                limit=max(limit, 0),
                 lease_ms=self.lease_ms,
-                busy=dict(self._busy),
+                busy=busy,
                 per_target=self.per_target,
+                delivered=delivered,
             )
+        except Exception:
+            # Not recorded: keep them for the next try, not to send them again.
+            with self._lock:
+                if self._delivered is not None:
+                    self._delivered[:0] = delivered
+            raise
+        with self._lock:
             for delivery in claimed:
                 key = delivery.subscription_id
                 self._busy[key] = self._busy.get(key, 0) + 1
@@ -178,6 +217,10 @@ class DeliveryWorker:
 
     def _settle(self, delivery, status, error, retry_after) -> None:
         if status is not None and 200 <= status < 300:
+            with self._lock:
+                if self._delivered is not None:
+                    self._delivered.append((delivery, status))
+                    return
             outbox.settle(
                 self.engine, delivery, state="delivered", status=status, error=None
             )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -118,6 +119,14 @@ def normalise_e164(value: object) -> str:
             f" {quote(value)}; a number loses its + and can lose digits, so map the"
             " phone column as text"
         )
+    return _normalise_text(value)
+
+
+# A campaign sends the same from-number with every create; parsing it against the
+# numbering plan costs more than the rest of the input's validation. Refusals are
+# raised, not cached.
+@functools.lru_cache(maxsize=4096)
+def _normalise_text(value: str) -> str:
     text = value.strip()
     if not text:
         raise ValidationError(
@@ -165,6 +174,7 @@ def normalise_e164(value: object) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=4096)
 def region_of(e164: str) -> str:
     """Return the ISO 3166-1 alpha-2 region of a number (``"001"`` if non-geographic).
 

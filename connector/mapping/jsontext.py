@@ -10,6 +10,7 @@ code that walks the value. Each becomes a plain-language error here instead.
 from __future__ import annotations
 
 import json
+import re
 
 #: Deeper than any Retell object or mapper output.
 MAX_DEPTH = 32
@@ -17,6 +18,11 @@ MAX_DEPTH = 32
 
 class JSONTextError(ValueError):
     """The text is not JSON the connector can use; the message says why."""
+
+
+#: Where a lone surrogate can come from: a \uD800-\uDFFF escape, or one already in
+#: the text. Without either, the UTF-8 check below cannot fail and is skipped.
+_MAYBE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 
 
 def _no_constants(name: str):
@@ -27,7 +33,8 @@ def loads(text: str) -> object:
     """Parse ``text`` as JSON, refusing what would fail or mislead later."""
     try:
         value = json.loads(text, parse_constant=_no_constants)
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        if _MAYBE_SURROGATE.search(text):
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
     except JSONTextError:
         raise
     except json.JSONDecodeError as err:
@@ -53,12 +60,15 @@ def loads(text: str) -> object:
 
 def depth(value: object) -> int:
     """How deeply arrays and objects nest in ``value``, counted without recursion."""
+    if not isinstance(value, dict | list):
+        return 0
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        if isinstance(item, list):
-            deepest = max(deepest, level)
-            stack.extend((child, level + 1) for child in item)
+        deepest = max(deepest, level)
+        children = item.values() if isinstance(item, dict) else item
+        # Only containers are walked further: most of a body's values are scalars.
+        stack.extend(
+            (child, level + 1) for child in children if isinstance(child, dict | list)
+        )
     return deepest

@@ -198,7 +198,23 @@ def _flag(value: object) -> bool | None:
 
 
 def _object(value: object) -> dict | None:
-    return copy.deepcopy(dict(value)) if isinstance(value, Mapping) else None
+    return _copied(dict(value)) if isinstance(value, Mapping) else None
+
+
+def _copied(value: object) -> typing.Any:
+    """A copy that shares nothing mutable with ``value``.
+
+    Calls come from JSON, so dicts, lists and scalars; walking those directly is
+    several times faster than ``copy.deepcopy``, which every webhook paid for the
+    whole call object. Anything else still goes through deepcopy.
+    """
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return copy.deepcopy(value)
 
 
 def iso_utc(ms: object) -> str | None:
@@ -246,7 +262,7 @@ def _flatten_into(out: dict, prefix: str, value: object) -> None:
         else:
             out[prefix] = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         return
-    out[prefix] = copy.deepcopy(value)
+    out[prefix] = _copied(value)
 
 
 def _flattened(call: Mapping, known_keys: Iterable[str]) -> dict:
@@ -360,7 +376,7 @@ def flatten_call(
         "collected_dynamic_variables": _object(call.get("collected_dynamic_variables")),
     }
     flat.update(_flattened(call, known_keys))
-    flat["call"] = copy.deepcopy(dict(call))
+    flat["call"] = _copied(dict(call))
     return flat
 
 

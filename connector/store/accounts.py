@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, bindparam, select, update
 
-from .database import insert_ignoring_duplicates, now_ms
+from .database import insert_ignoring_duplicates, now_ms, reading, writing
 from .keyring import Keyring
 from .tables import accounts
 
@@ -13,7 +13,7 @@ def remember(engine: Engine, keyring: Keyring, api_key: str) -> str:
     """Record the account that owns ``api_key`` (once) and return its id."""
     account_id = keyring.account_id(api_key)
     now = now_ms()
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             insert_ignoring_duplicates(engine, accounts).values(
                 id=account_id,
@@ -37,7 +37,7 @@ def set_webhook_key(
     The key in force until now keeps verifying for :data:`GRACE_MS`, since Retell
     retries and redelivers events it signed with it.
     """
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = conn.execute(
             select(accounts.c.api_key_sealed, accounts.c.webhook_key_sealed).where(
                 accounts.c.id == account_id
@@ -63,15 +63,8 @@ def signing_keys(
     Retell signs with the key that carries the webhook badge, which may not be the key
     the platforms call us with (contract: PUT /v1/me/webhook-key).
     """
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                accounts.c.api_key_sealed,
-                accounts.c.webhook_key_sealed,
-                accounts.c.previous_key_sealed,
-                accounts.c.previous_key_until,
-            ).where(accounts.c.id == account_id)
-        ).first()
+    with reading(engine) as conn:
+        row = conn.execute(_SIGNING_KEYS, {"account": account_id}).first()
     if row is None:
         return None
     keys = [keyring.open(row.webhook_key_sealed or row.api_key_sealed)]
@@ -80,6 +73,14 @@ def signing_keys(
         if previous not in keys:
             keys.append(previous)
     return keys
+
+
+_SIGNING_KEYS = select(
+    accounts.c.api_key_sealed,
+    accounts.c.webhook_key_sealed,
+    accounts.c.previous_key_sealed,
+    accounts.c.previous_key_until,
+).where(accounts.c.id == bindparam("account"))
 
 
 def uses_webhook_key(engine: Engine, account_id: str) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, or_, select, update
 
-from .database import now_ms
+from .database import now_ms, writing
 from .tables import job_rows, jobs
 
 
@@ -32,7 +32,7 @@ def create(
     """
     job_id = "job_" + secrets.token_hex(12)
     now = now_ms()
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             jobs.insert().values(
                 id=job_id,
@@ -86,7 +86,7 @@ def claim(engine: Engine, *, lease_ms: int) -> Row | None:
         .limit(8)
         .with_for_update(skip_locked=True, of=job_rows)
     )
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         for candidate in conn.execute(due).all():
             won = conn.execute(
                 update(job_rows)
@@ -139,7 +139,7 @@ def settle(
         values["call_id"] = result.get("call_id")
     if retry_at is not None:
         values["next_attempt_at"] = retry_at
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             update(job_rows)
             .where(job_rows.c.job_id == row.job_id, job_rows.c.idx == row.idx)
@@ -151,7 +151,7 @@ def settle(
 
 def postpone(engine: Engine, row: Row, retry_at: int) -> None:
     """Hand a row back unchanged (its pacing slot is too far off to hold it)."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             update(job_rows)
             .where(job_rows.c.job_id == row.job_id, job_rows.c.idx == row.idx)
@@ -160,7 +160,7 @@ def postpone(engine: Engine, row: Row, retry_at: int) -> None:
 
 
 def finish_if_complete(engine: Engine, job_id: str) -> None:
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         open_rows = conn.execute(
             select(func.count()).where(
                 job_rows.c.job_id == job_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -24,6 +25,10 @@ def _derive(secret: str, purpose: bytes) -> bytes:
     )
 
 
+#: Sealed values kept opened per process (keys and subscription secrets).
+OPENED_CACHE = 1024
+
+
 class Keyring:
     """Fingerprints and seals values with keys derived from one service secret."""
 
@@ -32,6 +37,8 @@ class Keyring:
         self._fernet = Fernet(
             base64.urlsafe_b64encode(_derive(secret_key, b"connector storage"))
         )
+        self._opened: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     def account_id(self, api_key: str) -> str:
         """The stable, non-reversible id of the account that owns ``api_key``."""
@@ -43,7 +50,18 @@ class Keyring:
 
     def open(self, token: str) -> str:
         """Decrypt a sealed value; a token sealed under another secret is an error."""
+        # Every webhook opens its account's key and every delivery its secret: the
+        # same few tokens over and over, so each is decrypted once per process.
+        # Bounded, and keyed by the sealed text, so a changed key is a new entry.
+        opened = self._opened.get(token)
+        if opened is not None:
+            return opened
         try:
-            return self._fernet.decrypt(token.encode()).decode()
+            opened = self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as err:
             raise ValueError("sealed value does not open with this secret key") from err
+        with self._lock:
+            if len(self._opened) >= OPENED_CACHE:
+                self._opened.pop(next(iter(self._opened)))
+            self._opened[token] = opened
+        return opened

@@ -18,7 +18,12 @@ def config_for(connection) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema; does nothing when it is there."""
+    from .database import IMMEDIATE  # database imports this module
+
     with engine.connect() as connection:
+        # Processes starting together take turns (SQLite's write lock from BEGIN),
+        # so the later ones find the schema already there.
+        connection.execution_options(**{IMMEDIATE: True})
         command.upgrade(config_for(connection), "head")
         connection.commit()
 

@@ -6,11 +6,12 @@ is one short write, the POST happens outside, and its result is another.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, case, func, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, case, func, or_, select, update
 
-from .database import now_ms
+from .database import now_ms, writing
 from .tables import events, outbox, subscriptions
 
 
@@ -28,12 +29,19 @@ class Delivery:
 
 
 def claim(
-    engine: Engine, *, limit: int, lease_ms: int, busy: dict[str, int], per_target: int
+    engine: Engine,
+    *,
+    limit: int,
+    lease_ms: int,
+    busy: dict[str, int],
+    per_target: int,
+    delivered: Sequence[tuple[Delivery, int]] = (),
 ) -> list[Delivery]:
     """Lease up to ``limit`` due deliveries, at most ``per_target`` per subscriber.
 
     ``busy`` counts what this worker already has in flight per subscription, so one slow
-    subscriber can hold at most ``per_target`` of the worker's slots.
+    subscriber can hold at most ``per_target`` of the worker's slots. ``delivered``
+    (delivery, HTTP status) pairs are settled first, in the same transaction.
     """
     now = now_ms()
     due = (
@@ -60,7 +68,10 @@ def claim(
         .order_by(func.min(outbox.c.next_attempt_at))
         .limit(limit)
     )
-    with engine.begin() as conn:
+    with writing(engine) as conn:
+        _record_delivered(conn, delivered)
+        if limit <= 0:
+            return []
         chosen = []
         for subscription_id in conn.execute(waiting).scalars().all():
             room = min(per_target - busy.get(subscription_id, 0), limit - len(chosen))
@@ -170,13 +181,70 @@ def settle(
             health["paused_until"] = case(
                 (failures >= threshold, now + pause_ms), else_=None
             )
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(update(outbox).where(outbox.c.id == delivery.id).values(**values))
         conn.execute(
             update(subscriptions)
             .where(subscriptions.c.id == delivery.subscription_id)
             .values(**health)
         )
+
+
+def record_delivered(engine: Engine, delivered: Sequence[tuple[Delivery, int]]) -> None:
+    """Settle successful deliveries, (delivery, HTTP status) pairs, in one go."""
+    if delivered:
+        with writing(engine) as conn:
+            _record_delivered(conn, delivered)
+
+
+def _record_delivered(conn, delivered: Sequence[tuple[Delivery, int]]) -> None:
+    # What settle(state="delivered") writes, for many rows in two statements: one
+    # commit for a batch instead of one per delivery.
+    if not delivered:
+        return
+    now = now_ms()
+    conn.execute(
+        _DELIVERED,
+        [
+            {
+                "row_id": item.id,
+                "attempts": item.attempts + 1,
+                "status": status,
+                "now": now,
+            }
+            for item, status in delivered
+        ],
+    )
+    latest = {item.subscription_id: status for item, status in delivered}
+    conn.execute(
+        _HEALTHY,
+        [{"sub": sub, "status": status, "now": now} for sub, status in latest.items()],
+    )
+
+
+_DELIVERED = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"))
+    .values(
+        attempts=bindparam("attempts"),
+        last_status=bindparam("status"),
+        last_error=None,
+        lease_until=None,
+        state="delivered",
+        finished_at=bindparam("now"),
+    )
+)
+_HEALTHY = (
+    update(subscriptions)
+    .where(subscriptions.c.id == bindparam("sub"))
+    .values(
+        last_status=bindparam("status"),
+        last_error=None,
+        last_attempt_at=bindparam("now"),
+        consecutive_failures=0,
+        paused_until=None,
+    )
+)
 
 
 def counts(engine: Engine, account_id: str | None = None) -> dict[str, int]:
@@ -266,7 +334,7 @@ def replay(
         conditions.append(outbox.c.message_id == message_id)
     if subscription_id is not None:
         conditions.append(outbox.c.subscription_id == subscription_id)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         return conn.execute(
             update(outbox)
             .where(*conditions)
@@ -278,3 +346,34 @@ def replay(
                 finished_at=None,
             )
         ).rowcount
+
+
+def states(engine: Engine, account_id: str, message_ids: list[str]) -> dict[str, str]:
+    """The state of each of these deliveries of the account (to follow a replay)."""
+    found: dict[str, str] = {}
+    with engine.connect() as conn:
+        # In chunks: SQLite caps the number of bound parameters in one statement.
+        for start in range(0, len(message_ids), 500):
+            chunk = message_ids[start : start + 500]
+            found.update(
+                conn.execute(
+                    select(outbox.c.message_id, outbox.c.state).where(
+                        outbox.c.account_id == account_id,
+                        outbox.c.message_id.in_(chunk),
+                    )
+                ).all()
+            )
+    return found
+
+
+def dead_ids(
+    engine: Engine, account_id: str, *, subscription_id: str | None = None
+) -> list[str]:
+    """The message ids of the account's dead letters (those a replay would queue)."""
+    query = select(outbox.c.message_id).where(
+        outbox.c.account_id == account_id, outbox.c.state == "dead"
+    )
+    if subscription_id is not None:
+        query = query.where(outbox.c.subscription_id == subscription_id)
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())

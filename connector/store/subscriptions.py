@@ -6,10 +6,10 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .database import now_ms
+from .database import now_ms, writing
 from .keyring import Keyring
 from .tables import outbox, subscriptions
 
@@ -81,7 +81,7 @@ def subscribe(
     if existing:
         if existing.filters != filters:
             # Subscribing again is how a platform changes a hook's settings.
-            with engine.begin() as conn:
+            with writing(engine) as conn:
                 conn.execute(
                     update(subscriptions)
                     .where(subscriptions.c.id == existing.id)
@@ -99,7 +99,7 @@ def subscribe(
         "created_at": now_ms(),
     }
     try:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             conn.execute(subscriptions.insert().values(**row))
     except IntegrityError:
         # A concurrent subscribe for the same target won the race.
@@ -137,13 +137,14 @@ def targets_for(conn, account_id: str, trigger: str, output: dict) -> list[str]:
     Only ids and filters are read: ingest is the hot path, and the secrets are not
     needed until a delivery is signed.
     """
-    rows = conn.execute(
-        select(subscriptions.c.id, subscriptions.c.filters).where(
-            subscriptions.c.account_id == account_id,
-            subscriptions.c.trigger == trigger,
-        )
-    )
+    rows = conn.execute(_TARGETS, {"account": account_id, "trigger": trigger})
     return [row.id for row in rows if matches(json.loads(row.filters), output)]
+
+
+_TARGETS = select(subscriptions.c.id, subscriptions.c.filters).where(
+    subscriptions.c.account_id == bindparam("account"),
+    subscriptions.c.trigger == bindparam("trigger"),
+)
 
 
 def remove(
@@ -153,7 +154,7 @@ def remove(
 
     ``account_id`` scopes the delete: an account can never remove another's.
     """
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         deleted = conn.execute(
             delete(subscriptions).where(
                 subscriptions.c.id == subscription_id,

@@ -80,6 +80,10 @@ events = Table(
     Column("event", String(40), nullable=False),
     Column("output", Text, nullable=False),
     Column("received_at", BigInteger, nullable=False),
+    # JSON list of the flattened keys that had values in ``output``: what the next
+    # event of the trigger carries as null (field case B16), read without parsing
+    # whole outputs. Null for events stored before the column existed.
+    Column("flat_keys", Text),
     UniqueConstraint("account_id", "call_id", "event"),
     Index("ix_events_account_event_id", "account_id", "event", "id"),
 )
@@ -103,7 +107,15 @@ outbox = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("finished_at", BigInteger),
     Index("ix_outbox_due", "state", "next_attempt_at"),
-    Index("ix_outbox_subscription", "subscription_id", "state"),
+    # A subscriber's due deliveries in the order they are claimed, read from the
+    # index instead of sorting its whole backlog on every claim (field case B17).
+    Index(
+        "ix_outbox_subscription_due",
+        "subscription_id",
+        "state",
+        "next_attempt_at",
+        "id",
+    ),
 )
 
 # Idempotency keys, reserved by one atomic insert before Retell is called, so two
@@ -131,7 +143,9 @@ pacing = Table(
     Column("account_id", String(40), primary_key=True),
     Column("provider", String(16), nullable=False),
     Column("cps", Float, nullable=False),
-    Column("next_slot_at", BigInteger, nullable=False),
+    # Fractional milliseconds: at 16 CPS a slot is 62.5 ms, and rounding it up to a
+    # whole millisecond added 0.8 % to every schedule.
+    Column("next_slot_at", Float, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
 )
 

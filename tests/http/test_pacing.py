@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
+import time
 
 import pytest
 import requests
@@ -77,7 +78,7 @@ def test_callers_beyond_the_bounded_wait_get_429(app, auth, simulator):
     """B21: with the schedule booked past the wait, the answer is 429 with an
     integer Retry-After and scope account_cps, and no upstream call."""
     services = app.extensions["connector"]
-    # At 1 CPS the slots are 1.02 s apart: the second create waits about 1 s, the
+    # At 1 CPS the slots are 1.015 s apart: the second create waits about 1 s, the
     # third would wait about 2 s, past the bound.
     services.settings = dataclasses.replace(services.settings, pacing_max_wait=1.5)
     responses = []
@@ -119,7 +120,38 @@ def test_callers_beyond_the_bounded_wait_get_429(app, auth, simulator):
 
 @pytest.mark.parametrize("cps", [1, 2, 3, 5, 9, 12, 14, 16], ids=str)
 def test_slots_never_fit_more_than_cps_into_a_second(cps):
-    """The slot interval is at least 1/CPS plus a margin for arrival jitter."""
+    """The slot interval is 1/CPS plus 1.5 %: 15 ms of slack per second for
+    arrival jitter, and within 2 % of the physical limit."""
     from connector.store.pacing import interval_ms
 
-    assert interval_ms(cps) * cps >= 1000 + 15
+    assert interval_ms(cps) == pytest.approx(1015 / cps)
+    assert 1000 + 15 <= interval_ms(cps) * cps <= 1000 + 20
+
+
+@pytest.mark.parametrize(
+    ("cps", "lead"), [(1, 10.0), (16, 10.0), (50, 10.0), (100, 5.0), (1000, 0.5)]
+)
+def test_a_burst_gives_its_first_second_more_slack(cps, lead):
+    """The create after one that found the schedule idle waits 10 ms more (half a
+    slot at most): the first of a burst is the one that reaches Retell late."""
+    from connector.store.pacing import burst_lead_ms
+
+    assert burst_lead_ms(cps) == pytest.approx(lead)
+
+
+def test_a_burst_is_spaced_exactly(app):
+    """Slots of a burst at 16 CPS: now, then 1/16 s plus 1.5 % apart, the
+    second one 10 ms later still; a 64-slot schedule stays within 2 %."""
+    from connector.store import pacing
+
+    engine = app.extensions["connector"].engine
+    pacing.configure(engine, "acct_burst", "telnyx", 16)
+    slots = []
+    for _ in range(65):
+        wait = pacing.reserve(engine, "acct_burst", max_wait_ms=10_000, default_cps=16)
+        # When the slot is, on this clock: the wait counts from the return.
+        slots.append(time.monotonic() * 1000 + wait)
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
+    assert gaps[0] == pytest.approx(62.5 * 1.015 + 10, abs=2)
+    assert all(gap == pytest.approx(62.5 * 1.015, abs=2) for gap in gaps[1:])
+    assert slots[-1] - slots[0] <= 64 * 62.5 * 1.02
