@@ -255,9 +255,13 @@ def document(public_url: str) -> dict:
                     {
                         "name": "state",
                         "in": "query",
+                        # Empty is "every state": a mapper's empty field is not
+                        # a filter (as an empty metadata text is "not set").
+                        "description": "Only deliveries in this state; empty or "
+                        "left out: every state.",
                         "schema": {
                             "type": "string",
-                            "enum": ["pending", "delivered", "dead", "cancelled"],
+                            "enum": ["", "pending", "delivered", "dead", "cancelled"],
                         },
                     },
                     {
