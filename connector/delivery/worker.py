@@ -196,7 +196,9 @@ class DeliveryWorker:
                 retry_after = _retry_after(response.headers.get("Retry-After"))
                 snippet = read_capped(response, RESPONSE_CAP_BYTES)
             if not 200 <= status < 300:
-                error = f"HTTP {status}: {snippet[:200].decode('utf-8', 'replace')}"
+                said = snippet[:200].decode("utf-8", "replace").strip()
+                # An empty body would leave a dangling "HTTP 500:" in the console.
+                error = f"HTTP {status}: {said}" if said else f"HTTP {status}"
         except requests.RequestException as err:
             refused = refusal_of(err)
             error = (

@@ -346,3 +346,15 @@ def test_a_full_subscriber_queue_dead_letters_visibly(
     assert states[(healthy["id"], "dead")] == 2
     me = client.get("/v1/me", headers=auth).get_json()
     assert me["deliveries"]["dead"] == 4
+
+
+def test_an_empty_error_answer_is_recorded_without_a_dangling_colon(
+    app, client, auth, account
+):
+    """A 500 with no body reads "HTTP 500" in the deliveries and the console."""
+    with serving(Subscriber(500)) as url:
+        subscribe(client, auth, url)
+        ended(client, account, "call_empty_500")
+        assert worker(app).run_once() == 1
+    (row,) = rows(app)
+    assert (row.last_status, row.last_error) == (500, "HTTP 500")
