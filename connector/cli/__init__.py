@@ -174,8 +174,18 @@ def _worker(args) -> int:
     runner = threading.Thread(target=bulk.run, args=(stop,), name="bulk")
     runner.start()
     logging.getLogger(__name__).info("worker started: deliveries and bulk jobs")
-    delivery.run(stop)
-    runner.join()
+    try:
+        delivery.run(stop)
+    finally:
+        # If deliveries stop for any reason, the whole process ends, so that
+        # `connector serve`, systemd or the platform restarts it rather than
+        # leaving a worker that only places bulk calls.
+        crashed = not stop.is_set()
+        stop.set()
+        runner.join()
+    if crashed:
+        logging.getLogger(__name__).error("the delivery loop ended; exiting")
+        return 1
     return 0
 
 

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..store import outbox, subscriptions
 from ..store.database import now_ms
@@ -97,10 +98,27 @@ class DeliveryWorker:
         self._delivered = []
         try:
             with ThreadPoolExecutor(self.slots, "delivery") as pool:
+                failures = 0
                 while not stop.is_set():
                     self._freed.clear()
                     free = self.slots - sum(self._busy.values())
-                    claimed = self._claim(free)
+                    try:
+                        claimed = self._claim(free)
+                    except SQLAlchemyError as err:
+                        # A dropped connection or a lock held too long must not
+                        # end the loop while the process lives on (nothing would
+                        # restart it): wait, then claim again. Rows in hand keep
+                        # their leases; what was sent is recorded next time.
+                        failures += 1
+                        pause = min(self.poll_interval * 2**failures, 30.0)
+                        log.warning(
+                            "claiming deliveries failed (%s); retrying in %.1f s",
+                            type(err).__name__,
+                            pause,
+                        )
+                        stop.wait(pause)
+                        continue
+                    failures = 0
                     for delivery in claimed:
                         pool.submit(self._send_and_release, delivery)
                     if not claimed:
@@ -108,7 +126,11 @@ class DeliveryWorker:
                         # when a send finishes.
                         self._freed.wait(self.poll_interval)
         finally:
-            outbox.record_delivered(self.engine, self._take_delivered())
+            try:
+                outbox.record_delivered(self.engine, self._take_delivered())
+            except SQLAlchemyError:
+                # Their leases run out and they are sent again: at least once.
+                log.warning("could not record the last deliveries at shutdown")
             self._delivered = None
             self.session.close()
 
