@@ -74,6 +74,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+#: The request methods counted by name in /metrics (RFC 9110 and PATCH).
+METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
+)
+
+
 def _start_clock() -> None:
     g.started = time.monotonic()
 
@@ -84,8 +90,10 @@ def _canonical_log_line(response):
     elapsed = (time.monotonic() - g.get("started", time.monotonic())) * 1000
     route = request.url_rule.rule if request.url_rule else "(no route)"
     account = g.get("account_id")
-    # The route template, never the path: ids would make a series per call.
-    counters.REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+    # The route template, never the path: ids would make a series per call; and
+    # only the methods HTTP defines, since anyone may send a made-up one.
+    method = request.method if request.method in METHODS else "other"
+    counters.REQUESTS.labels(method, route, str(response.status_code)).inc()
     counters.REQUEST_SECONDS.labels(route).observe(elapsed / 1000)
     log.info(
         "%s %s status=%d ms=%.1f account=%s",

@@ -6,6 +6,7 @@ built-in simulator; production overrides them through the environment.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import time
@@ -27,6 +28,9 @@ BOUNDS = {
     "pacing_max_wait": (0.0, 30.0, "seconds"),
     "upstream_timeout": (1.0, 45.0, "seconds"),
     "default_cps": (0.01, 1000.0, "calls per second"),
+    # Shorter than one delivery can take (about 25 s), a lease lets a second
+    # worker send the same delivery while the first still does; allowed for tests.
+    "delivery_lease": (2.0, 3600.0, "seconds"),
 }
 
 
@@ -95,9 +99,12 @@ class Settings:
 def _parse(kind: str, raw: str, name: str):
     if kind == "float":
         try:
-            return float(raw)
+            value = float(raw)
         except ValueError:
-            raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+            value = math.nan
+        if not math.isfinite(value):
+            raise SettingsError(f"{name} must be a number, not {raw!r}")
+        return value
     if kind == "bool":
         if raw.lower() in ("1", "true", "yes", "on"):
             return True

@@ -17,6 +17,9 @@ from connector.config import Settings, SettingsError
         ("CONNECTOR_UPSTREAM_TIMEOUT", "0", "from 1 to 45 seconds, not 0"),
         ("CONNECTOR_DEFAULT_CPS", "0", "from 0.01 to 1000 calls per second"),
         ("CONNECTOR_DEFAULT_CPS", "fast", "must be a number, not 'fast'"),
+        ("CONNECTOR_PACING_MAX_WAIT", "nan", "must be a number, not 'nan'"),
+        ("CONNECTOR_UPSTREAM_TIMEOUT", "inf", "must be a number, not 'inf'"),
+        ("CONNECTOR_DELIVERY_LEASE", "1", "from 2 to 3600 seconds, not 1"),
         ("CONNECTOR_ALLOW_PRIVATE_TARGETS", "maybe", "must be true or false"),
     ],
 )

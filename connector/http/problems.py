@@ -10,6 +10,7 @@ import logging
 
 from flask import Flask, Response, json
 from marshmallow import ValidationError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ConnectorError
@@ -101,6 +102,23 @@ def register(app: Flask) -> None:
             err.name,
             err.description or err.name,
             headers=headers,
+        )
+
+    @app.errorhandler(OperationalError)
+    def on_database_unavailable(err: OperationalError):
+        # The database is down, or SQLite's lock was not free within its budget
+        # (field case B25): a passing condition, so the platform should retry,
+        # not fail the run for good. Its message names tables and values: logged
+        # by class only, never shown.
+        log.warning("database unavailable: %s", type(err.orig).__name__)
+        return problem(
+            503,
+            "database_unavailable",
+            "The connector's database is busy",
+            "The connector could not use its database just now; send the same "
+            "request again in a few seconds (a create with the same "
+            "Idempotency-Key, so that it cannot place a second call).",
+            headers={"Retry-After": "5"},
         )
 
     @app.errorhandler(Exception)

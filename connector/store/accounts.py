@@ -43,6 +43,12 @@ def set_webhook_key(
                 accounts.c.id == account_id
             )
         ).one()
+        in_force = keyring.open(row.webhook_key_sealed or row.api_key_sealed)
+        if (key or keyring.open(row.api_key_sealed)) == in_force:
+            # Registering the key already in force changes nothing; above all it
+            # must not end the grace of the key before it, whose signed events
+            # Retell may still be retrying.
+            return
         conn.execute(
             update(accounts)
             .where(accounts.c.id == account_id)

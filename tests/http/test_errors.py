@@ -185,3 +185,31 @@ def test_oversized_body_is_413(client, auth):
         headers=auth,
     )
     problem(response, 413, "payload_too_large")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/v1/triggers/call_ended/subscriptions", {"target_url": "https://a.b/"}),
+        ("put", "/v1/me/pacing", {"provider": "twilio", "cps": 1}),
+        ("get", "/v1/deliveries", None),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_a_503_to_retry(
+    app, client, auth, tmp_path, method, path, body
+):
+    """Field case B25 for every route: a passing database failure says "retry"
+    (503 with Retry-After), never 500, and shows no SQL."""
+    from sqlalchemy import create_engine
+
+    client.get("/v1/me", headers=auth)  # the account is known before the outage
+    services = app.extensions["connector"]
+    services.engine.dispose()
+    services.engine = create_engine(f"sqlite:///{tmp_path / 'gone' / 'x.db'}")
+    response = getattr(client, method)(path, json=body, headers=auth)
+    services.engine.dispose()
+    assert response.status_code == 503, response.get_json()
+    problem = response.get_json()
+    assert problem["code"] == "database_unavailable"
+    assert response.headers["Retry-After"] == "5"
+    assert "sqlite" not in problem["detail"].lower()

@@ -322,3 +322,18 @@ def test_carried_flat_keys_stay_bounded(client, auth, account):
     carried = [key for key in latest if key.startswith("metadata__")]
     assert "metadata__row_024" in carried
     assert len(carried) <= 11  # its own key and those of the ten before it
+
+
+def test_registering_the_same_key_again_keeps_the_old_keys_grace(
+    client, auth, account
+):
+    """A repeated PUT (a retried step, a double click) changes nothing: events
+    Retell signed with the key before still verify."""
+    from tests.conftest import OTHER_KEY
+
+    for _ in range(2):
+        answer = client.put("/v1/me/webhook-key", json={"key": OTHER_KEY}, headers=auth)
+        assert answer.status_code == 200, answer.get_json()
+    body = json.dumps({"event": "call_ended", "call": call("call_r2")}).encode()
+    assert post(client, account, body, sign(body, KEY, NOW_MS)).status_code == 200
+    assert post(client, account, body, sign(body, OTHER_KEY, NOW_MS)).status_code == 200

@@ -101,3 +101,24 @@ def test_bad_webhook_signatures_are_counted_by_reason(app, client, auth):
         if metric == name and count > before.get((metric, labels), 0)
     }
     assert len(reasons) == 2, reasons
+
+
+def test_made_up_methods_share_one_series(client):
+    """Anyone may send any method name; each would otherwise be a series kept
+    until the worker restarts."""
+    for method in ("BREW", "WHEN", "XYZZY"):
+        assert client.open("/healthz", method=method).status_code == 405
+    found = scrape(client)
+    methods = {
+        dict(labels).get("method")
+        for name, labels in found
+        if name == "connector_http_requests_total"
+    }
+    assert methods.isdisjoint({"BREW", "WHEN", "XYZZY"})
+    assert value(
+        found,
+        "connector_http_requests_total",
+        method="other",
+        route="(no route)",
+        status="405",
+    ) >= 3
