@@ -87,9 +87,18 @@ def run(args: argparse.Namespace) -> int:
             f"{error.get('field') or 'row'}: {error.get('message')}"
             for error in row["errors"]
         )
-        print(f"row {row['row']} failed: {reasons or 'no reason recorded'}")
+        print(f"row {row['row']} failed: {printable(reasons or 'no reason recorded')}")
     timed_out = args.follow and view["status"] == "running"
     return 1 if failed or timed_out else 0
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes: messages quote the rows'
+    own values, which must not move the cursor or recolour an operator's terminal."""
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode()
+        for char in text
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

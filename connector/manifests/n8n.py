@@ -824,7 +824,10 @@ export class RetellTrigger implements INodeType {
 			Date.now(),
 		);
 		if (verdict !== undefined) {
-			// Not from the connector (or replayed): answer 401 and start nothing.
+			// Not signed by the connector, or older than five minutes: answer 401
+			// and start nothing. A delivery repeated within the window (the
+			// connector's own retry) does start the workflow again: its
+			// webhook-id is the same, for a workflow that needs to drop repeats.
 			this.getResponseObject().status(401).json({ message: verdict });
 			return { noWebhookResponse: true };
 		}

@@ -178,3 +178,26 @@ def test_a_terminal_gets_one_redrawn_line_with_a_bar():
     assert "[######..................] 1/4 placed" in text
     assert "[########################] 4/4 placed" in text
     assert text.endswith("\n")
+
+
+def test_failed_rows_cannot_drive_the_terminal(client, auth, settings):
+    """A row's own value quoted in its error shows escaped, not as a control code."""
+    response = client.post(
+        "/v1/actions/create-phone-calls",
+        json={"rows": [{"from_number": "+14155550100", "to_number": "\x1b[2J415"}]},
+        headers=auth,
+    )
+    assert response.status_code == 202, response.get_json()
+    process = command(
+        environment_for(
+            settings.database_url, settings.secret_key, settings.instance_path
+        ),
+        "job",
+        response.get_json()["job_id"],
+        "--key",
+        API_KEY,
+    )
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 1, err
+    assert "\x1b" not in out
+    assert "\\x1b[2J415" in out
