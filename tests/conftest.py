@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
 import threading
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -14,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from connector.app import create_app
-from connector.cli.demo import HookReceiver
+from connector.cli.demo import HookReceiver, free_port
 from connector.config import Settings
 from connector.delivery.targets import TargetPolicy
 from connector.simulator import SimulatorConfig, Workspace
@@ -132,6 +135,36 @@ def running_simulator(speed: float):
 def simulator():
     with running_simulator(speed=20.0) as running:
         yield running
+
+
+@contextmanager
+def separate_simulator(speed: float):
+    """The simulator in a process of its own, as Retell is: the times it records
+    are then not delayed by the test process's own threads, which matters where a
+    test measures arrival times (pacing)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connector", "simulator", "--port", str(port)]
+        + ["--api-key", API_KEY, "--api-key", OTHER_KEY, "--workspace-per-key"]
+        + ["--speed", str(speed)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.get(f"{url}/_simulator/requests", timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise AssertionError("the simulator did not start") from None
+                time.sleep(0.1)
+        yield Simulator(None, url)
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 @pytest.fixture
