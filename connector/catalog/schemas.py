@@ -126,3 +126,30 @@ def catalog_document() -> dict:
             for source in OPTION_SOURCES
         ],
     }
+
+
+#: Which option source (GET /v1/options/<key>) feeds which input field, by field
+#: name in every action; each platform app shows these as dropdowns in which an
+#: expression can still be mapped.
+DROPDOWNS = {
+    "override_agent_id": "agents",
+    "agent_id": "agents",
+    "inbound_agent_id": "agents",
+    "outbound_agent_id": "agents",
+    "from_number": "phone-numbers",
+    "phone_number": "phone-numbers",
+}
+
+
+def alternatives(prop: dict) -> list[dict]:
+    """The non-null shapes a property accepts, one schema per JSON type."""
+    if "anyOf" in prop:
+        return [alt for alt in prop["anyOf"] if alt.get("type") != "null"]
+    types = prop.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    return [{**prop, "type": kind} for kind in types if kind != "null"]
+
+
+def free_text(alt: dict) -> bool:
+    """Whether a shape takes any text (no pattern, format or choices)."""
+    return alt["type"] == "string" and not ({"pattern", "format", "enum"} & alt.keys())

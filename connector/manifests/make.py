@@ -32,21 +32,11 @@ import json
 import re
 
 from ..catalog import ACTIONS, OPTION_SOURCES, TRIGGERS, Action, Trigger
-from ..catalog.schemas import NOTICE, documents
+from ..catalog.schemas import DROPDOWNS, NOTICE, documents
 
 ROOT = "manifests/make"
 CONNECTION = "retell"
 DEFAULT_BASE_URL = "https://connector.example.invalid"
-
-#: Which dropdown feeds which input field (by field name, in every action).
-DROPDOWNS = {
-    "override_agent_id": "agents",
-    "agent_id": "agents",
-    "inbound_agent_id": "agents",
-    "outbound_agent_id": "agents",
-    "from_number": "phone-numbers",
-    "phone_number": "phone-numbers",
-}
 
 #: Array fields whose free-form rows take another action's input: the bulk action
 #: loads each row with create-phone-call's schema (catalog/actions.py).

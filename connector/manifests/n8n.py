@@ -30,7 +30,7 @@ import re
 
 from .. import __version__, catalog
 from ..catalog import schemas
-from ..catalog.schemas import NOTICE
+from ..catalog.schemas import DROPDOWNS, NOTICE, alternatives, free_text
 
 ROOT = "manifests/n8n"
 PACKAGE = "n8n-nodes-retell-connector"
@@ -48,17 +48,6 @@ TOOLING = {
     "eslint": "9.29.0",
     "n8n-workflow": "2.8.0",
     "typescript": "5.9.2",
-}
-
-#: Input fields whose choices come from GET /v1/options/<key>; an expression can
-#: still be mapped into any of them.
-DROPDOWNS = {
-    "override_agent_id": "agents",
-    "agent_id": "agents",
-    "inbound_agent_id": "agents",
-    "outbound_agent_id": "agents",
-    "from_number": "phone-numbers",
-    "phone_number": "phone-numbers",
 }
 
 #: Array inputs that n8n users fill with an expression (``{{ $input.all() ... }}``)
@@ -345,19 +334,6 @@ def _parameters(action: catalog.Action, document: dict) -> list[dict]:
     return found
 
 
-def _alternatives(prop: dict) -> list[dict]:
-    """The non-null shapes a property accepts, one schema per JSON type."""
-    if "anyOf" in prop:
-        return [alt for alt in prop["anyOf"] if alt.get("type") != "null"]
-    types = prop.get("type", [])
-    types = [types] if isinstance(types, str) else types
-    return [{**prop, "type": kind} for kind in types if kind != "null"]
-
-
-def _free_text(alt: dict) -> bool:
-    return alt["type"] == "string" and not ({"pattern", "format", "enum"} & alt.keys())
-
-
 def parameter(key: str, prop: dict, *, required: bool, action: str = "") -> dict:
     """One n8n node parameter (INodeProperties) from one JSON Schema property.
 
@@ -367,7 +343,7 @@ def parameter(key: str, prop: dict, *, required: bool, action: str = "") -> dict
     """
     label = prop.get("title") or _label(key)
     param: dict = {"displayName": title(label), "name": key}
-    alts = _alternatives(prop)
+    alts = alternatives(prop)
     kinds = {alt["type"] for alt in alts}
     choices = list(
         dict.fromkeys(
@@ -401,7 +377,7 @@ def parameter(key: str, prop: dict, *, required: bool, action: str = "") -> dict
     elif any(alt.get("format") == "date-time" for alt in alts):
         param["type"] = "dateTime"
         send["value"] = _WITH_OFFSET
-    elif kinds & {"integer", "number"} and not any(map(_free_text, alts)):
+    elif kinds & {"integer", "number"} and not any(map(free_text, alts)):
         param["type"] = "number"
         number = next(alt for alt in alts if alt["type"] in ("integer", "number"))
         options = {

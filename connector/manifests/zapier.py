@@ -14,23 +14,12 @@ import json
 
 from .. import __version__, catalog
 from ..catalog import schemas
-from ..catalog.schemas import NOTICE
+from ..catalog.schemas import DROPDOWNS, NOTICE, alternatives, free_text
 
 #: zapier-platform-core and -schema, pinned together; the app declares it as its
 #: platformVersion, so the code and the runtime Zapier picks always agree.
 PLATFORM_VERSION = "19.1.0"
 ROOT = "manifests/zapier"
-
-#: Input fields whose choices come from a dropdown source (a hidden trigger over
-#: GET /v1/options/<key>). A dynamic dropdown still lets the user map a value.
-DROPDOWNS = {
-    "override_agent_id": "agents",
-    "agent_id": "agents",
-    "inbound_agent_id": "agents",
-    "outbound_agent_id": "agents",
-    "from_number": "phone-numbers",
-    "phone_number": "phone-numbers",
-}
 
 #: Array inputs whose items are another action's input: each bulk row is loaded
 #: with the create-phone-call schema (connector.catalog.actions), and Zapier
@@ -201,19 +190,6 @@ def _input_fields(operation: str, document: dict, skip: tuple = ()) -> list[dict
     return fields
 
 
-def _alternatives(prop: dict) -> list[dict]:
-    """The non-null shapes a property accepts, one schema per JSON type."""
-    if "anyOf" in prop:
-        return [alt for alt in prop["anyOf"] if alt.get("type") != "null"]
-    types = prop.get("type", [])
-    types = [types] if isinstance(types, str) else types
-    return [{**prop, "type": kind} for kind in types if kind != "null"]
-
-
-def _free_text(alt: dict) -> bool:
-    return alt["type"] == "string" and not ({"pattern", "format", "enum"} & alt.keys())
-
-
 def input_field(key: str, prop: dict, required: bool, *, operation: str = "") -> dict:
     """One Zapier input field from one JSON Schema property.
 
@@ -229,7 +205,7 @@ def input_field(key: str, prop: dict, required: bool, *, operation: str = "") ->
     }
     if prop.get("description"):
         field["helpText"] = prop["description"]
-    alts = _alternatives(prop)
+    alts = alternatives(prop)
     kinds = {alt["type"] for alt in alts}
     choices = [
         value
@@ -264,7 +240,7 @@ def input_field(key: str, prop: dict, required: bool, *, operation: str = "") ->
         field["list"] = "array" in kinds
     elif any(alt.get("format") == "date-time" for alt in alts):
         field["type"] = "datetime"
-    elif kinds & {"integer", "number"} and not any(map(_free_text, alts)):
+    elif kinds & {"integer", "number"} and not any(map(free_text, alts)):
         field["type"] = "integer" if "integer" in kinds else "number"
     else:
         field["type"] = "text" if "array" in kinds else "string"
@@ -279,7 +255,7 @@ def output_fields(document: dict) -> list[dict]:
     """Labels for the scalar outputs; Zapier flattens objects from the sample."""
     fields = []
     for key, prop in document["properties"].items():
-        kinds = {alt.get("type") for alt in _alternatives(prop)}
+        kinds = {alt.get("type") for alt in alternatives(prop)}
         if not kinds or not kinds <= _SCALARS:
             continue
         field = {"key": key, "label": prop.get("title") or _label(key)}
