@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 import weakref
@@ -85,11 +86,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets readers run beside the one writer; busy_timeout makes writers queue
     # instead of failing at once with "database is locked".
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    _use_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _use_wal(cursor) -> None:
+    # WAL is kept in the file, so only a new database needs switching. Switching
+    # takes an exclusive lock for which SQLite does not wait: gunicorn workers
+    # starting together on a new file would fail to boot ("database is locked"),
+    # and gunicorn then stops altogether. So the switch is retried here.
+    deadline = time.monotonic() + SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _sqlite_begin(connection) -> None:
