@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, request
-from sqlalchemy.exc import OperationalError
 
 from .. import metrics
 from ..catalog import STAGES
@@ -91,25 +90,16 @@ def receive(account_id: str):
         )
         for name in names
     ]
-    try:
-        stored = events.ingest(
-            found.engine,
-            account_id=account_id,
-            call=call,
-            stage=STAGES[event],
-            incoming=incoming,
-        )
-    except OperationalError:
-        # The store could not take the write in time (a locked SQLite file, a lost
-        # database connection): ask Retell to send it again rather than lose it.
-        log.exception("webhook for %s could not be stored", account_id)
-        return problem(
-            503,
-            "store_unavailable",
-            "Try again shortly",
-            "The event could not be stored; Retell will send it again.",
-            headers={"Retry-After": "5"},
-        )
+    # A write the store cannot take in time (a locked SQLite file, a lost database
+    # connection) is the shared 503 with Retry-After (problems.py): Retell sends
+    # the event again rather than it being lost.
+    stored = events.ingest(
+        found.engine,
+        account_id=account_id,
+        call=call,
+        stage=STAGES[event],
+        incoming=incoming,
+    )
     return {
         "duplicate": not any(item.new for item in stored),
         "events": [

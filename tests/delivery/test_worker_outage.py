@@ -16,7 +16,12 @@ from sqlalchemy import text
 from connector.delivery.worker import DeliveryWorker
 from connector.store import database
 from tests.conftest import serving
-from tests.delivery.test_worker import Subscriber, account, ended, subscribe  # noqa: F401
+from tests.delivery.test_worker import (  # noqa: F401 - account is a fixture
+    Subscriber,
+    account,
+    ended,
+    subscribe,
+)
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 

@@ -190,7 +190,11 @@ def test_oversized_body_is_413(client, auth):
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("post", "/v1/triggers/call_ended/subscriptions", {"target_url": "https://a.b/"}),
+        (
+            "post",
+            "/v1/triggers/call_ended/subscriptions",
+            {"target_url": "https://a.b/"},
+        ),
         ("put", "/v1/me/pacing", {"provider": "twilio", "cps": 1}),
         ("get", "/v1/deliveries", None),
     ],
@@ -213,3 +217,26 @@ def test_a_database_that_cannot_be_used_is_a_503_to_retry(
     assert problem["code"] == "database_unavailable"
     assert response.headers["Retry-After"] == "5"
     assert "sqlite" not in problem["detail"].lower()
+
+
+def test_a_webhook_the_database_cannot_take_is_a_503_retell_retries(
+    app, client, auth, tmp_path
+):
+    """B25 on the receiver: the shared 503 with Retry-After, so Retell resends."""
+    from sqlalchemy import create_engine
+
+    client.get("/v1/me", headers=auth)
+    services = app.extensions["connector"]
+    account = next(iter(services.known_accounts))
+    services.engine.dispose()
+    services.engine = create_engine(f"sqlite:///{tmp_path / 'gone' / 'x.db'}")
+    response = client.post(
+        f"/v1/webhooks/retell/{account}",
+        data=b'{"event": "call_ended", "call": {"call_id": "call_b25"}}',
+        content_type="application/json",
+        headers={"X-Retell-Signature": "v=1,d=00"},
+    )
+    services.engine.dispose()
+    assert response.status_code == 503
+    assert response.get_json()["code"] == "database_unavailable"
+    assert response.headers["Retry-After"] == "5"
